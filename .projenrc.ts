@@ -1,0 +1,106 @@
+import { awscdk, javascript, DependencyType } from 'projen';
+
+/** The newest aws-cdk-lib 2.x we build and test against (the peer floor stays at cdkVersion). */
+const CDK_TEST_VERSION = '2.276.0';
+/** The aws-cdk CLI that reads current cloud assemblies (3.x cannot). */
+const CDK_CLI_VERSION = '2.1148.1';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-efa',
+  description: 'AWS CDK constructs for EFA-enabled fleets: security group, per-network-card launch template layout, placement group and EKS node groups.',
+  author: 'cdk-efa maintainers',
+  authorAddress: 'maintainers@cdk-efa.dev',
+  repositoryUrl: 'https://github.com/cdk-efa/cdk-efa.git',
+  keywords: ['cdk', 'aws-cdk', 'efa', 'elastic-fabric-adapter', 'hpc', 'ml', 'eks', 'ec2', 'nccl'],
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  github: false,
+  release: false,
+  sampleCode: false,
+
+  // aws-eks-v2 first shipped in 2.240.0: that is the floor users may have.
+  cdkVersion: '2.240.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+
+  // Peer floors are what users may have; we build against the newest release instead.
+  peerDependencyOptions: { pinnedDevDependency: false },
+
+  bundledDeps: ['commander@^14', 'fastest-levenshtein@^1.0.16'],
+  devDeps: [
+    'fast-check@^4',
+    `aws-cdk@${CDK_CLI_VERSION}`,
+  ],
+
+  bin: { 'cdk-efa': 'lib/cli.js' },
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'build-tools/**/*.ts'],
+    compilerOptions: {},
+  },
+
+  // Lint src, tests, examples and build tools against tsconfig.dev.json, which includes them all.
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'build-tools', 'examples'],
+    tsconfigPath: './tsconfig.dev.json',
+    projectService: false,
+  },
+
+  jestOptions: {
+    jestConfig: {
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.tmp/'],
+    },
+    // CI must never rewrite snapshots: a changed logical ID has to fail.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+  },
+
+  publishToPypi: {
+    distName: 'cdk-efa',
+    module: 'cdk_efa',
+  },
+  publishToMaven: {
+    mavenGroupId: 'io.github.cdkefa',
+    javaPackage: 'io.github.cdkefa',
+    mavenArtifactId: 'cdk-efa',
+  },
+  publishToNuget: {
+    packageId: 'CdkEfa',
+    dotNetNamespace: 'CdkEfa',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-efa/cdk-efa-go',
+  },
+
+  gitignore: ['cdk.out/', '.tmp/', '/.ci-logs/', '/.jsii.tabl.json'],
+});
+
+// Build and test against the newest aws-cdk-lib; users keep the 2.240.0 floor.
+project.deps.addDependency(`aws-cdk-lib@${CDK_TEST_VERSION}`, DependencyType.BUILD);
+project.deps.addDependency('constructs@10.8.1', DependencyType.BUILD);
+
+project.addTask('update-instance-types', {
+  description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments',
+  exec: 'ts-node --project tsconfig.dev.json build-tools/update-instance-types.ts',
+  receiveArgs: true,
+});
+
+project.addTask('example', {
+  description: 'Synthesize examples/app.ts with the aws-cdk CLI into cdk.out and print the EFA layout of every launch template in it',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'cdk synth --app "ts-node --prefer-ts-exts --project tsconfig.dev.json examples/app.ts" --output cdk.out --quiet' },
+    { exec: 'node lib/cli.js inspect cdk.out' },
+  ],
+});
+
+project.addTask('rosetta:extract', {
+  description: 'Compile every README example under jsii-rosetta --strict',
+  exec: 'jsii-rosetta extract --strict',
+});
+
+project.synth();

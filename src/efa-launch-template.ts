@@ -1,0 +1,316 @@
+import { Annotations, Lazy, Token } from 'aws-cdk-lib';
+import {
+  BlockDevice, BlockDeviceVolume, CfnLaunchTemplate, Connections, EbsDeviceVolumeType, IKeyPair, IMachineImage,
+  InstanceType, IPlacementGroup, ISecurityGroup, IVpc, LaunchTemplate, UserData,
+} from 'aws-cdk-lib/aws-ec2';
+import { IRole } from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { InstanceTypeCapabilities } from './capabilities';
+import { EfaSecurityGroup } from './efa-security-group';
+import { EfaInstanceTypes } from './instance-types';
+import { EfaLayout, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface } from './layout';
+import { EfaPlacement } from './placement';
+import { efaError } from './private/errors';
+
+/**
+ * Properties of an `EfaLaunchTemplate`.
+ */
+export interface EfaLaunchTemplateProps {
+  /**
+   * The instance type. Its network-card layout comes from the capability table, or from `capabilities`.
+   */
+  readonly instanceType: InstanceType;
+
+  /**
+   * The instance type's capabilities, for a type newer than the table or an instance type given as a token.
+   *
+   * @default - looked up in the capability table (`EfaInstanceTypes.lookup`)
+   */
+  readonly capabilities?: InstanceTypeCapabilities;
+
+  /**
+   * How many EFA interfaces to create, a count.
+   *
+   * @default - the most AWS recommends for the type (see `EfaLayoutOptions.efaCount`)
+   */
+  readonly efaCount?: number;
+
+  /**
+   * The primary interface (network card 0, device 0).
+   *
+   * @default - `PrimaryInterface.ENA`, or `EFA` where card 0 takes a single interface (hpc6id.32xlarge)
+   */
+  readonly primaryInterface?: PrimaryInterface;
+
+  /**
+   * Extra ENA interfaces for IP bandwidth and addresses.
+   *
+   * @default LayoutProfile.SINGLE_IP
+   */
+  readonly profile?: LayoutProfile;
+
+  /**
+   * A hand-written layout instead of the recommended one. It is validated like any other; it cannot be combined with
+   * `efaCount`, `primaryInterface` or `profile`.
+   *
+   * @default - AWS's recommended layout, computed by `EfaLayout.recommended`
+   */
+  readonly networkInterfaces?: NetworkInterfaceSpec[];
+
+  /**
+   * The VPC, used to create the EFA security group when `securityGroup` is not given.
+   *
+   * @default - none; then `securityGroup` is required
+   */
+  readonly vpc?: IVpc;
+
+  /**
+   * The EFA security group, put on every network interface.
+   *
+   * A group without the EFA self rules made in this app (by `EfaSecurityGroup` or `EfaSecurityGroup.addEfaRules`)
+   * gets a warning (`cdk-efa:security-group-rules-unknown`).
+   *
+   * @default - a new `EfaSecurityGroup` in `vpc`, with construct ID `SecurityGroup`
+   */
+  readonly securityGroup?: ISecurityGroup;
+
+  /**
+   * More security groups for the interfaces that carry IP traffic (`interface` and `efa`), for example to allow SSH
+   * or the cluster's control plane.
+   *
+   * @default - none
+   */
+  readonly additionalSecurityGroups?: ISecurityGroup[];
+
+  /**
+   * Give `efa-only` interfaces only the EFA security group, not `additionalSecurityGroups`.
+   *
+   * `efa-only` interfaces carry no IP traffic, so only the EFA group's self rules matter for them.
+   *
+   * @default false
+   */
+  readonly efaOnlyInterfacesUseEfaSecurityGroupOnly?: boolean;
+
+  /**
+   * The placement group.
+   *
+   * @default EfaPlacement.cluster() - a new cluster placement group
+   */
+  readonly placement?: EfaPlacement;
+
+  /**
+   * The AMI, passed through to the launch template.
+   *
+   * @default - none: the consumer (EKS, AWS Batch, an Auto Scaling group) chooses
+   */
+  readonly machineImage?: IMachineImage;
+
+  /**
+   * User data, passed through to the launch template.
+   *
+   * @default - the machine image's user data, if any
+   */
+  readonly userData?: UserData;
+
+  /**
+   * Block device mappings. EBS volumes that are not encrypted get a warning (`cdk-efa:ebs-unencrypted`).
+   *
+   * @default - one encrypted gp3 volume of `rootVolumeSizeGiB` at `rootDeviceName`
+   */
+  readonly blockDevices?: BlockDevice[];
+
+  /**
+   * Device name of the root volume in the default block device mapping.
+   *
+   * Amazon Linux 2023 and the EKS-optimized AMIs use `/dev/xvda`; Ubuntu AMIs use `/dev/sda1`.
+   *
+   * @default '/dev/xvda'
+   */
+  readonly rootDeviceName?: string;
+
+  /**
+   * Size of the root volume in the default block device mapping, in GiB.
+   *
+   * @default 100
+   */
+  readonly rootVolumeSizeGiB?: number;
+
+  /**
+   * Whether the primary interface gets a public IPv4 address. EC2 cannot assign a public IP when a launch has more
+   * than one network interface, so `true` is only possible with a single-interface layout.
+   *
+   * @default - not set: the subnet's setting applies (and only for single-interface layouts)
+   */
+  readonly associatePublicIpAddress?: boolean;
+
+  /**
+   * The name of the launch template.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly launchTemplateName?: string;
+
+  /**
+   * The SSH key pair.
+   *
+   * @default - none
+   */
+  readonly keyPair?: IKeyPair;
+
+  /**
+   * An IAM role for an instance profile. Leave it out for EKS managed node groups, which reject an instance profile
+   * in their launch template.
+   *
+   * @default - no instance profile
+   */
+  readonly role?: IRole;
+
+  /**
+   * The IMDSv2 response hop limit, a count. 2 lets containers reach the instance metadata service.
+   *
+   * IMDSv2 is always required.
+   *
+   * @default 2
+   */
+  readonly httpPutResponseHopLimit?: number;
+}
+
+/**
+ * A launch template whose network interfaces follow AWS's recommended per-network-card EFA layout for its instance
+ * type, with the EFA security group on every interface and a cluster placement group.
+ *
+ * The layout is computed by `EfaLayout` and validated against the rules EC2 enforces at launch, so a broken layout
+ * fails at synth time, not 20 minutes into a deployment. Security groups are set per interface (`Groups`), never in
+ * `SecurityGroupIds`, because EC2 rejects both together. IMDSv2 is required and EBS is encrypted by default.
+ *
+ * Use it with EC2 fleets, Auto Scaling groups, AWS Batch compute environments or EKS node groups through
+ * `launchTemplateId` and `versionNumber`.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+ */
+export class EfaLaunchTemplate extends LaunchTemplate {
+  private static computeLayout(scope: Construct, props: EfaLaunchTemplateProps): EfaLayout {
+    const name = props.instanceType.toString();
+    const capabilities = props.capabilities ?? EfaInstanceTypes.lookup(name);
+    if (props.capabilities !== undefined && !Token.isUnresolved(name) && name !== capabilities.instanceType) {
+      throw efaError('capabilities-mismatch', `EfaLaunchTemplate ${scope.node.path} has instanceType ${name} but capabilities for ${capabilities.instanceType}; pass capabilities of the same instance type.`);
+    }
+    if (capabilities.verified === false) {
+      Annotations.of(scope).addWarningV2('cdk-efa:unverified-capabilities', `The capability table's row for ${capabilities.instanceType} is partly inferred, not read from EC2; check the layout against \`aws ec2 describe-instance-types --instance-types ${capabilities.instanceType}\`, or pass \`capabilities\` you have verified.`);
+    }
+    if (props.networkInterfaces !== undefined) {
+      const layoutOptions = { efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile };
+      const given = Object.entries(layoutOptions).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (given.length > 0) {
+        throw efaError('conflicting-layout-options', `EfaLaunchTemplate ${scope.node.path} has a hand-written networkInterfaces layout and also ${given.join(', ')}, which only shape the recommended layout; remove ${given.join(', ')} or networkInterfaces.`);
+      }
+      return EfaLayout.fromInterfaces(capabilities, props.networkInterfaces);
+    }
+    return EfaLayout.recommended(capabilities, {
+      efaCount: props.efaCount,
+      primaryInterface: props.primaryInterface,
+      profile: props.profile,
+    });
+  }
+
+  /** The network interfaces, their counts, IP addresses per node and EFA bandwidth. */
+  public readonly layout: EfaLayout;
+
+  /** The EFA security group on every interface. */
+  public readonly efaSecurityGroup: ISecurityGroup;
+
+  /**
+   * The placement group, if any.
+   *
+   * @default - none, for `EfaPlacement.none()`
+   */
+  public readonly placementGroup?: IPlacementGroup;
+
+  private readonly efaConnections: Connections;
+
+  constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
+    super(scope, id, {
+      instanceType: props.instanceType,
+      machineImage: props.machineImage,
+      userData: props.userData,
+      blockDevices: props.blockDevices ?? [{
+        deviceName: props.rootDeviceName ?? '/dev/xvda',
+        volume: BlockDeviceVolume.ebs(props.rootVolumeSizeGiB ?? 100, { encrypted: true, volumeType: EbsDeviceVolumeType.GP3 }),
+      }],
+      launchTemplateName: props.launchTemplateName,
+      keyPair: props.keyPair,
+      role: props.role,
+      requireImdsv2: true,
+      httpPutResponseHopLimit: props.httpPutResponseHopLimit ?? 2,
+    });
+
+    this.layout = EfaLaunchTemplate.computeLayout(this, props);
+
+    if (props.securityGroup === undefined && props.vpc === undefined) {
+      throw efaError('no-security-group', `EfaLaunchTemplate ${this.node.path} needs a security group for its EFA interfaces; pass \`vpc\` to create an EfaSecurityGroup, or \`securityGroup\`.`);
+    }
+    this.efaSecurityGroup = props.securityGroup ?? new EfaSecurityGroup(this, 'SecurityGroup', { vpc: props.vpc! });
+    if (!EfaSecurityGroup.hasEfaRules(this.efaSecurityGroup)) {
+      Annotations.of(this).addWarningV2('cdk-efa:security-group-rules-unknown', `The security group ${this.efaSecurityGroup.node.path} has no EFA self rules made in this app. EFA needs all traffic in from and out to the group itself; call EfaSecurityGroup.addEfaRules(group), use an EfaSecurityGroup, or acknowledge this warning if the rules exist outside this app.`);
+    }
+    this.efaConnections = new Connections({ securityGroups: [this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])] });
+
+    this.placementGroup = (props.placement ?? EfaPlacement.cluster())._bind(this);
+
+    const interfaceCount = this.layout.interfaces.length;
+    if (props.associatePublicIpAddress === true && interfaceCount > 1) {
+      throw efaError('public-ip-with-multiple-interfaces', `EfaLaunchTemplate ${this.node.path} asks for a public IP, but its ${this.layout.instanceType} layout has ${interfaceCount} network interfaces and EC2 cannot assign a public IP when a launch has more than one; launch into a private subnet (use a NAT gateway or a bastion), or set efaCount: 1 with primaryInterface: PrimaryInterface.EFA for a single interface.`);
+    }
+    this.warnOnUnencryptedVolumes(props.blockDevices);
+
+    const resource = this.node.defaultChild as CfnLaunchTemplate;
+    resource.addPropertyOverride('LaunchTemplateData.NetworkInterfaces', this.renderNetworkInterfaces(props));
+    if (this.placementGroup !== undefined) {
+      resource.addPropertyOverride('LaunchTemplateData.Placement.GroupName', this.placementGroup.placementGroupName);
+    }
+  }
+
+  /**
+   * The security groups of the IP-carrying interfaces: the EFA group and `additionalSecurityGroups`.
+   */
+  public get connections(): Connections {
+    return this.efaConnections;
+  }
+
+  /**
+   * Adds a security group to the interfaces that carry IP traffic (and to `efa-only` interfaces, unless
+   * `efaOnlyInterfacesUseEfaSecurityGroupOnly` is set).
+   *
+   * @param securityGroup the group to add
+   */
+  public addSecurityGroup(securityGroup: ISecurityGroup): void {
+    this.efaConnections.addSecurityGroup(securityGroup);
+  }
+
+  private renderNetworkInterfaces(props: EfaLaunchTemplateProps): object[] {
+    const allGroups = Lazy.list({ produce: () => this.efaConnections.securityGroups.map((sg) => sg.securityGroupId) });
+    const efaOnlyGroups = props.efaOnlyInterfacesUseEfaSecurityGroupOnly ? [this.efaSecurityGroup.securityGroupId] : allGroups;
+    return this.layout.interfaces.map((iface) => {
+      const isPrimary = iface.networkCardIndex === 0 && iface.deviceIndex === 0;
+      const efaOnly = iface.interfaceType === InterfaceType.EFA_ONLY;
+      return {
+        NetworkCardIndex: iface.networkCardIndex,
+        DeviceIndex: iface.deviceIndex,
+        InterfaceType: iface.interfaceType,
+        Groups: efaOnly ? efaOnlyGroups : allGroups,
+        DeleteOnTermination: true,
+        // efa-only interfaces have no IP address: EC2 rejects any IP or public-IP setting on them.
+        AssociatePublicIpAddress: isPrimary && !efaOnly ? props.associatePublicIpAddress : undefined,
+      };
+    });
+  }
+
+  private warnOnUnencryptedVolumes(blockDevices: BlockDevice[] | undefined): void {
+    const unencrypted = (blockDevices ?? [])
+      .filter((d) => d.volume.ebsDevice !== undefined && d.volume.ebsDevice.encrypted !== true)
+      .map((d) => d.deviceName);
+    if (unencrypted.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-efa:ebs-unencrypted', `EBS volumes ${unencrypted.join(', ')} are not encrypted; pass encrypted: true in BlockDeviceVolume.ebs(), or turn on EBS encryption by default for the account.`);
+    }
+  }
+}

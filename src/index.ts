@@ -1,0 +1,6 @@
+export * from './capabilities';
+export * from './instance-types';
+export * from './layout';
+export * from './efa-security-group';
+export * from './placement';
+export * from './efa-launch-template';

@@ -1,0 +1,15 @@
+import { distance } from 'fastest-levenshtein';
+
+/**
+ * The known names closest to `given` by edit distance, best first: at most `limit`, and only those close enough to be a
+ * plausible typo (no further than a third of the name's length, and at least 3 edits are always allowed).
+ */
+export function closestNames(given: string, known: readonly string[], limit = 3): string[] {
+  const budget = Math.max(3, Math.floor(given.length / 3));
+  return known
+    .map((name) => ({ name, d: distance(given.toLowerCase(), name) }))
+    .filter((c) => c.d <= budget)
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+    .slice(0, limit)
+    .map((c) => c.name);
+}
