@@ -32,7 +32,19 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'fast-check@^4',
     `aws-cdk@${CDK_CLI_VERSION}`,
+    // The offering-check Lambda uses the AWS SDK v3 that the Node.js Lambda runtime provides; tests mock it.
+    '@aws-sdk/client-ec2@^3',
+    'aws-sdk-client-mock@^4',
+    '@types/aws-lambda@^8',
+    // The EKS example cluster's kubectl layer.
+    '@aws-cdk/lambda-layer-kubectl-v34@^2',
   ],
+
+  // src/**/*.lambda.ts handlers are bundled with esbuild into assets/ and get a generated Function construct.
+  lambdaOptions: {
+    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    awsSdkConnectionReuse: false,
+  },
 
   bin: { 'cdk-efa': 'lib/cli.js' },
 
@@ -82,6 +94,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // Build and test against the newest aws-cdk-lib; users keep the 2.240.0 floor.
 project.deps.addDependency(`aws-cdk-lib@${CDK_TEST_VERSION}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.8.1', DependencyType.BUILD);
+
+// Tests synthesize the Lambda assets, so bundle them first (a fresh clone has no assets/ yet).
+const bundle = project.tasks.tryFind('bundle');
+if (bundle) {
+  project.testTask.prependSpawn(bundle);
+}
 
 project.addTask('update-instance-types', {
   description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments',

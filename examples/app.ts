@@ -1,9 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { EfaEksExampleStack } from './eks';
 import { EfaLaunchTemplate, EfaSecurityGroup, LayoutProfile } from '../src';
 
 /**
- * An environment-agnostic app: one VPC, one EFA security group, and an EFA launch template per instance type.
+ * An environment-agnostic app: one VPC, one EFA security group, and an EFA launch template per instance type; and an
+ * EKS cluster with EFA node groups (examples/eks.ts).
  *
  * Synthesize it with `npx projen example`, which also prints each launch template's layout.
  */
@@ -37,6 +39,11 @@ new EfaLaunchTemplate(stack, 'Trn2', {
 new EfaLaunchTemplate(stack, 'C5n', {
   instanceType: new ec2.InstanceType('c5n.18xlarge'),
   securityGroup: efaSecurityGroup,
+});
+
+// An EKS cluster with EFA node groups: p5.48xlarge, a Capacity Block variant, and trn2.48xlarge.
+new EfaEksExampleStack(app, 'CdkEfaEksExample', {
+  description: 'cdk-efa example: EKS managed node groups with EFA',
 });
 
 app.synth();

@@ -10,7 +10,7 @@ import { EfaSecurityGroup } from './efa-security-group';
 import { EfaInstanceTypes } from './instance-types';
 import { EfaLayout, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface } from './layout';
 import { EfaPlacement } from './placement';
-import { efaError } from './private/errors';
+import { definedKeys, efaError } from './private/errors';
 
 /**
  * Properties of an `EfaLaunchTemplate`.
@@ -94,9 +94,41 @@ export interface EfaLaunchTemplateProps {
   /**
    * The placement group.
    *
-   * @default EfaPlacement.cluster() - a new cluster placement group
+   * A new cluster group (`EfaPlacement.cluster()`) cannot be combined with `capacityReservationId`: the reservation's
+   * capacity is not in a group created after it. Use the reservation's own group with `fromPlacementGroup()`, or
+   * `none()`.
+   *
+   * @default - `EfaPlacement.cluster()`, or `EfaPlacement.none()` when `capacityReservationId` is set
    */
   readonly placement?: EfaPlacement;
+
+  /**
+   * Launch into this On-Demand Capacity Reservation or Capacity Block
+   * (`CapacityReservationSpecification.CapacityReservationTarget`).
+   *
+   * @default - no reservation
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
+   */
+  readonly capacityReservationId?: string;
+
+  /**
+   * Whether `capacityReservationId` is a Capacity Block for ML: sets `InstanceMarketOptions.MarketType` to
+   * `capacity-block`. Requires `capacityReservationId`.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
+   */
+  readonly capacityBlock?: boolean;
+
+  /**
+   * Whether the launch template names its instance type (`LaunchTemplateData.InstanceType`).
+   *
+   * Set it to false when the consumer chooses the instance type, for example an EKS managed node group or an EC2
+   * Fleet with several instance types of the same layout. The layout is computed from `instanceType` either way.
+   *
+   * @default true
+   */
+  readonly includeInstanceType?: boolean;
 
   /**
    * The AMI, passed through to the launch template.
@@ -189,6 +221,17 @@ export interface EfaLaunchTemplateProps {
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
 export class EfaLaunchTemplate extends LaunchTemplate {
+  private static placementFor(scope: Construct, props: EfaLaunchTemplateProps): EfaPlacement {
+    const reserved = props.capacityReservationId !== undefined;
+    if (props.capacityBlock && !reserved) {
+      throw efaError('capacity-block-without-reservation', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but no capacityReservationId; pass the Capacity Block's reservation ID (cr-...).`);
+    }
+    if (reserved && props.placement?.mode === 'cluster') {
+      throw efaError('placement-group-with-reservation', `EfaLaunchTemplate ${scope.node.path} targets capacity reservation ${props.capacityReservationId} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.`);
+    }
+    return props.placement ?? (reserved ? EfaPlacement.none() : EfaPlacement.cluster());
+  }
+
   private static computeLayout(scope: Construct, props: EfaLaunchTemplateProps): EfaLayout {
     const name = props.instanceType.toString();
     const capabilities = props.capabilities ?? EfaInstanceTypes.lookup(name);
@@ -199,8 +242,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
       Annotations.of(scope).addWarningV2('cdk-efa:unverified-capabilities', `The capability table's row for ${capabilities.instanceType} is partly inferred, not read from EC2; check the layout against \`aws ec2 describe-instance-types --instance-types ${capabilities.instanceType}\`, or pass \`capabilities\` you have verified.`);
     }
     if (props.networkInterfaces !== undefined) {
-      const layoutOptions = { efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile };
-      const given = Object.entries(layoutOptions).filter(([, v]) => v !== undefined).map(([k]) => k);
+      const given = definedKeys({ efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile });
       if (given.length > 0) {
         throw efaError('conflicting-layout-options', `EfaLaunchTemplate ${scope.node.path} has a hand-written networkInterfaces layout and also ${given.join(', ')}, which only shape the recommended layout; remove ${given.join(', ')} or networkInterfaces.`);
       }
@@ -230,7 +272,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
 
   constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
     super(scope, id, {
-      instanceType: props.instanceType,
+      instanceType: props.includeInstanceType === false ? undefined : props.instanceType,
       machineImage: props.machineImage,
       userData: props.userData,
       blockDevices: props.blockDevices ?? [{
@@ -255,7 +297,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     }
     this.efaConnections = new Connections({ securityGroups: [this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])] });
 
-    this.placementGroup = (props.placement ?? EfaPlacement.cluster())._bind(this);
+    this.placementGroup = EfaLaunchTemplate.placementFor(this, props)._bind(this);
 
     const interfaceCount = this.layout.interfaces.length;
     if (props.associatePublicIpAddress === true && interfaceCount > 1) {
@@ -267,6 +309,12 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     resource.addPropertyOverride('LaunchTemplateData.NetworkInterfaces', this.renderNetworkInterfaces(props));
     if (this.placementGroup !== undefined) {
       resource.addPropertyOverride('LaunchTemplateData.Placement.GroupName', this.placementGroup.placementGroupName);
+    }
+    if (props.capacityReservationId !== undefined) {
+      resource.addPropertyOverride('LaunchTemplateData.CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationId', props.capacityReservationId);
+    }
+    if (props.capacityBlock) {
+      resource.addPropertyOverride('LaunchTemplateData.InstanceMarketOptions.MarketType', 'capacity-block');
     }
   }
 

@@ -36,3 +36,8 @@ export function throwIfProblems(subject: string, problems: readonly Problem[]): 
 export function efaError(id: string, message: string): Error {
   return new Error(describeProblem({ id, message }));
 }
+
+/** The names of the options that are set, to say which of them conflict. */
+export function definedKeys(options: Record<string, unknown>): string[] {
+  return Object.entries(options).filter(([, value]) => value !== undefined).map(([key]) => key);
+}
