@@ -205,7 +205,47 @@ describe('EfaLaunchTemplate', () => {
   });
 });
 
+describe('EfaLaunchTemplate capacity and instance type', () => {
+  test('targets an On-Demand Capacity Reservation without a placement group by default', () => {
+    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-1' });
+    expect(lt.placementGroup).toBeUndefined();
+    template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: 'cr-1' } },
+        InstanceMarketOptions: Match.absent(),
+      },
+    });
+  });
+
+  test('a reservation can use the group it was made in', () => {
+    const { stack, vpc } = setup();
+    const pg = ec2.PlacementGroup.fromPlacementGroupName(stack, 'PG', 'reserved-group');
+    new EfaLaunchTemplate(stack, 'LT', { vpc, instanceType: new ec2.InstanceType('p5.48xlarge'), capacityReservationId: 'cr-1', placement: EfaPlacement.fromPlacementGroup(pg) });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { Placement: { GroupName: 'reserved-group' } } });
+  });
+
+  test('a Capacity Block sets the capacity-block market type', () => {
+    const { template } = launchTemplate({ capacityReservationId: 'cr-1', capacityBlock: true });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { InstanceMarketOptions: { MarketType: 'capacity-block' } } });
+  });
+
+  test('can leave the instance type to the consumer and still compute its layout', () => {
+    const { template, lt } = launchTemplate({ includeInstanceType: false });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { InstanceType: Match.absent() } });
+    expect(lt.layout.summary.efaCount).toBe(32);
+  });
+});
+
 describe('EfaLaunchTemplate errors', () => {
+  test('fails when capacityBlock is set without a reservation', () => {
+    expect(() => launchTemplate({ capacityBlock: true })).toThrow(/capacityBlock: true but no capacityReservationId.*cdk-efa:capacity-block-without-reservation/);
+  });
+
+  test('fails when a reservation is combined with a new cluster placement group', () => {
+    expect(() => launchTemplate({ capacityReservationId: 'cr-1', placement: EfaPlacement.cluster() })).toThrow(/cdk-efa:placement-group-with-reservation/);
+  });
+
   test('fails when a public IP is asked for with more than one interface', () => {
     expect(() => launchTemplate({ associatePublicIpAddress: true })).toThrow(/asks for a public IP.*33 network interfaces.*cdk-efa:public-ip-with-multiple-interfaces/);
   });
