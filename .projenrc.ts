@@ -38,11 +38,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda@^8',
     // The EKS example cluster's kubectl layer.
     '@aws-cdk/lambda-layer-kubectl-v34@^2',
+    // The example stacks are checked with cdk-nag's AwsSolutions pack in a test.
+    'cdk-nag@^3',
   ],
 
   // src/**/*.lambda.ts handlers are bundled with esbuild into assets/ and get a generated Function construct.
   lambdaOptions: {
-    runtime: awscdk.LambdaRuntime.NODEJS_22_X,
+    runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     awsSdkConnectionReuse: false,
   },
 

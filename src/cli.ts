@@ -4,7 +4,8 @@ import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InstanceTypeCapabilities } from './capabilities';
 import { EfaInstanceTypes } from './instance-types';
-import { EfaLayout, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface } from './layout';
+import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
+import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliOutput {

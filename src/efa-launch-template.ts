@@ -8,7 +8,8 @@ import { Construct } from 'constructs';
 import { InstanceTypeCapabilities } from './capabilities';
 import { EfaSecurityGroup } from './efa-security-group';
 import { EfaInstanceTypes } from './instance-types';
-import { EfaLayout, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface } from './layout';
+import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
+import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { EfaPlacement } from './placement';
 import { definedKeys, efaError } from './private/errors';
 
@@ -306,16 +307,17 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     this.warnOnUnencryptedVolumes(props.blockDevices);
 
     const resource = this.node.defaultChild as CfnLaunchTemplate;
-    resource.addPropertyOverride('LaunchTemplateData.NetworkInterfaces', this.renderNetworkInterfaces(props));
-    if (this.placementGroup !== undefined) {
-      resource.addPropertyOverride('LaunchTemplateData.Placement.GroupName', this.placementGroup.placementGroupName);
-    }
-    if (props.capacityReservationId !== undefined) {
-      resource.addPropertyOverride('LaunchTemplateData.CapacityReservationSpecification.CapacityReservationTarget.CapacityReservationId', props.capacityReservationId);
-    }
-    if (props.capacityBlock) {
-      resource.addPropertyOverride('LaunchTemplateData.InstanceMarketOptions.MarketType', 'capacity-block');
-    }
+    // Set on the L1's typed properties (not as raw overrides), so that aspects such as EfaChecks can read them.
+    const data = resource.launchTemplateData as CfnLaunchTemplate.LaunchTemplateDataProperty;
+    resource.launchTemplateData = {
+      ...data,
+      networkInterfaces: this.renderNetworkInterfaces(props),
+      placement: this.placementGroup === undefined ? data.placement : { groupName: this.placementGroup.placementGroupName },
+      capacityReservationSpecification: props.capacityReservationId === undefined ? undefined : {
+        capacityReservationTarget: { capacityReservationId: props.capacityReservationId },
+      },
+      instanceMarketOptions: props.capacityBlock ? { marketType: 'capacity-block' } : data.instanceMarketOptions,
+    };
   }
 
   /**
@@ -335,20 +337,20 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     this.efaConnections.addSecurityGroup(securityGroup);
   }
 
-  private renderNetworkInterfaces(props: EfaLaunchTemplateProps): object[] {
+  private renderNetworkInterfaces(props: EfaLaunchTemplateProps): CfnLaunchTemplate.NetworkInterfaceProperty[] {
     const allGroups = Lazy.list({ produce: () => this.efaConnections.securityGroups.map((sg) => sg.securityGroupId) });
     const efaOnlyGroups = props.efaOnlyInterfacesUseEfaSecurityGroupOnly ? [this.efaSecurityGroup.securityGroupId] : allGroups;
     return this.layout.interfaces.map((iface) => {
       const isPrimary = iface.networkCardIndex === 0 && iface.deviceIndex === 0;
       const efaOnly = iface.interfaceType === InterfaceType.EFA_ONLY;
       return {
-        NetworkCardIndex: iface.networkCardIndex,
-        DeviceIndex: iface.deviceIndex,
-        InterfaceType: iface.interfaceType,
-        Groups: efaOnly ? efaOnlyGroups : allGroups,
-        DeleteOnTermination: true,
+        networkCardIndex: iface.networkCardIndex,
+        deviceIndex: iface.deviceIndex,
+        interfaceType: iface.interfaceType,
+        groups: efaOnly ? efaOnlyGroups : allGroups,
+        deleteOnTermination: true,
         // efa-only interfaces have no IP address: EC2 rejects any IP or public-IP setting on them.
-        AssociatePublicIpAddress: isPrimary && !efaOnly ? props.associatePublicIpAddress : undefined,
+        associatePublicIpAddress: isPrimary && !efaOnly ? props.associatePublicIpAddress : undefined,
       };
     });
   }

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, CustomResource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,6 +12,7 @@ import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
 import { EfaPlacement } from './placement';
 import { familyOf } from './private/aws-recommendations';
 import { Problem, definedKeys, efaError, throwIfProblems } from './private/errors';
+import { DESCRIBE_REASON, LAMBDA_LOGS_REASON, PROVIDER_REASON, acknowledgeNagRules, managedPolicyRule } from './private/nag';
 import { OfferingCheckFunction } from './private/offering-check-function';
 
 /**
@@ -385,6 +386,10 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     });
     this.nodegroupName = nodegroup.nodegroupName;
     this.role = nodegroup.role;
+    acknowledgeNagRules(this, ['AmazonEKSWorkerNodePolicy', 'AmazonEKS_CNI_Policy', 'AmazonEC2ContainerRegistryReadOnly'].map((policy) => ({
+      id: managedPolicyRule(policy),
+      reason: `cdk-efa: EKS worker nodes need the ${policy} managed policy.`,
+    })));
   }
 
   /** The security groups of the nodes' IP interfaces: the EFA group and the cluster security group. */
@@ -588,7 +593,12 @@ function createOfferingCheckProvider(stack: Stack, id: string): cr.Provider {
     actions: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings'],
     resources: ['*'],
   }));
-  return new cr.Provider(stack, id, { onEventHandler });
+  const provider = new cr.Provider(stack, id, { onEventHandler });
+  const handlerArn = `<${stack.getLogicalId(onEventHandler.node.defaultChild as CfnResource)}.Arn>:*`;
+  const logs = { id: managedPolicyRule('service-role/AWSLambdaBasicExecutionRole'), reason: LAMBDA_LOGS_REASON };
+  acknowledgeNagRules(scope, [logs, { id: 'AwsSolutions-IAM5[Resource::*]', reason: DESCRIBE_REASON }]);
+  acknowledgeNagRules(provider, [logs, { id: `AwsSolutions-IAM5[Resource::${handlerArn}]`, reason: PROVIDER_REASON }]);
+  return provider;
 }
 
 function installPlugin(scope: Construct, cluster: EfaCluster, asked?: EfaKubernetesPlugin): EfaKubernetesPlugin {

@@ -1,22 +1,10 @@
 import { Token } from 'aws-cdk-lib';
-import { InstanceTypeCapabilities, NetworkCardCapabilities } from './capabilities';
+import { InstanceTypeCapabilities } from './capabilities';
 import { EfaInstanceTypes } from './instance-types';
+import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { recommendationFor } from './private/aws-recommendations';
-import { Problem, describeProblem, efaError, throwIfProblems } from './private/errors';
-
-/**
- * The type of a network interface (EC2 `InterfaceType`).
- *
- * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-differences
- */
-export enum InterfaceType {
-  /** An ENA: a plain elastic network interface with IP addresses and no OS-bypass. */
-  INTERFACE = 'interface',
-  /** EFA with ENA: IP networking plus OS-bypass. Consumes an IP address. */
-  EFA = 'efa',
-  /** EFA-only: OS-bypass only, no IP address. Can never be the primary interface. */
-  EFA_ONLY = 'efa-only',
-}
+import { describeProblem, efaError, throwIfProblems } from './private/errors';
+import { describeCards, efaCapableCards, isEfa, layoutProblems } from './private/layout-rules';
 
 /**
  * What the primary network interface (network card 0, device index 0) is.
@@ -83,24 +71,6 @@ export class LayoutProfile {
      */
     public readonly enaNetworkCards?: number[],
   ) {}
-}
-
-/**
- * One network interface of a launch: which card, which device index on that card, and its type.
- *
- * The same three values as a CloudFormation `AWS::EC2::LaunchTemplate` `NetworkInterface`.
- *
- * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ec2-launchtemplate-networkinterface.html
- */
-export interface NetworkInterfaceSpec {
-  /** The network card (`NetworkCardIndex`), starting at 0. */
-  readonly networkCardIndex: number;
-
-  /** The device index on that card (`DeviceIndex`), below the card's `maximumNetworkInterfaces`. */
-  readonly deviceIndex: number;
-
-  /** The interface type (`InterfaceType`). */
-  readonly interfaceType: InterfaceType;
 }
 
 /**
@@ -301,23 +271,6 @@ export class EfaLayout {
   }
 }
 
-function efaCapableCards(cards: NetworkCardCapabilities[]): NetworkCardCapabilities[] {
-  return cards.filter((c) => c.efaSupported);
-}
-
-function describeCards(cards: NetworkCardCapabilities[]): string {
-  const indexes = cards.map((c) => c.networkCardIndex);
-  if (indexes.length === 0) {
-    return 'none';
-  }
-  const contiguous = indexes.every((v, i) => i === 0 || v === indexes[i - 1] + 1);
-  return contiguous && indexes.length > 2 ? `${indexes[0]}–${indexes[indexes.length - 1]}` : indexes.join(', ');
-}
-
-function isEfa(type: InterfaceType): boolean {
-  return type === InterfaceType.EFA || type === InterfaceType.EFA_ONLY;
-}
-
 /** `count` of `items`, spread evenly and always starting with the first (which is card 0 where card 0 takes EFA). */
 function spreadEvenly(items: number[], count: number): number[] {
   const out: number[] = [];
@@ -351,64 +304,6 @@ function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): nu
     throw efaError('no-documented-max-bandwidth-layout', `AWS documents no max-bandwidth ("use case 2") layout for ${caps.instanceType} (only for p5, p5e, p6-b200 and p6-b300 multi-card types); list the cards that should get an extra ENA with LayoutProfile.enaOnCards([...]), or use LayoutProfile.SINGLE_IP.`);
   }
   return documented;
-}
-
-function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
-  const type = caps.instanceType;
-  const problems: Problem[] = [];
-  const resolved = interfaces.filter((i) => !Token.isUnresolved(i.networkCardIndex) && !Token.isUnresolved(i.deviceIndex));
-  const pairs = new Set<string>();
-  const efaCards = new Map<number, number>();
-  let efaTotal = 0;
-
-  for (const iface of resolved) {
-    const { networkCardIndex: card, deviceIndex: device, interfaceType } = iface;
-    const where = `network card ${card} device ${device}`;
-    if (!Number.isInteger(card) || card < 0 || !Number.isInteger(device) || device < 0) {
-      problems.push({ id: 'invalid-index', message: `${where} is not a valid position; card and device indexes are whole numbers from 0.` });
-      continue;
-    }
-    const cardCaps = caps.networkCards[card];
-    if (cardCaps === undefined) {
-      problems.push({ id: 'unknown-network-card', message: `${type} has no network card ${card} (it has ${caps.networkCards.length}: 0–${caps.networkCards.length - 1}); move the ${interfaceType} interface to an existing card.` });
-      continue;
-    }
-    if (device >= cardCaps.maximumNetworkInterfaces) {
-      problems.push({ id: 'device-index-exceeds-card', message: `${type} ${where}: device index ${device} exceeds the card's maximum of ${cardCaps.maximumNetworkInterfaces} network interface(s), and EC2 would reject the launch; use device index ${cardCaps.maximumNetworkInterfaces - 1} or lower, or another card.` });
-    }
-    const key = `${card}/${device}`;
-    if (pairs.has(key)) {
-      problems.push({ id: 'duplicate-interface', message: `${type} ${where} appears more than once; each (networkCardIndex, deviceIndex) pair may be used once.` });
-    }
-    pairs.add(key);
-    if (card === 0 && device === 0 && interfaceType === InterfaceType.EFA_ONLY) {
-      problems.push({ id: 'efa-only-primary', message: `${type}: the primary interface (network card 0, device 0) is 'efa-only', which has no IP address and cannot be primary; make it 'interface' (ENA) and put the efa-only interface at card 0 device 1.` });
-    }
-    if (isEfa(interfaceType)) {
-      efaTotal++;
-      efaCards.set(card, (efaCards.get(card) ?? 0) + 1);
-      if (!cardCaps.efaSupported) {
-        problems.push({ id: 'efa-on-ena-only-card', message: `${type} cannot carry an EFA on network card ${card} (card ${card} is ENA-only); make it 'interface' or move the EFA to cards ${describeCards(efaCapableCards(caps.networkCards))}.` });
-      }
-    }
-  }
-
-  if (resolved.length === interfaces.length && !pairs.has('0/0')) {
-    problems.push({ id: 'no-primary-interface', message: `${type}: the layout has no primary interface; add an 'interface' (ENA) at network card 0, device 0.` });
-  }
-  for (const [card, count] of efaCards) {
-    if (count > 1) {
-      problems.push({ id: 'multiple-efa-on-card', message: `${type} network card ${card} has ${count} EFA interfaces, but a card takes at most one EFA ('efa' or 'efa-only'); keep one and move the others to other cards.` });
-    }
-  }
-  if (efaTotal > caps.maximumEfaInterfaces) {
-    problems.push({ id: 'too-many-efa', message: `${type} supports at most ${caps.maximumEfaInterfaces} EFA interface(s), but the layout has ${efaTotal}; remove ${efaTotal - caps.maximumEfaInterfaces}.` });
-  }
-  const maxInterfaces = caps.maximumNetworkInterfaces ?? caps.networkCards.reduce((sum, c) => sum + c.maximumNetworkInterfaces, 0);
-  if (interfaces.length > maxInterfaces) {
-    problems.push({ id: 'too-many-interfaces', message: `${type} supports at most ${maxInterfaces} network interfaces, but the layout has ${interfaces.length}; remove some ENA interfaces.` });
-  }
-  return problems;
 }
 
 function summarize(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): EfaLayoutSummary {

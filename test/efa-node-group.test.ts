@@ -287,6 +287,12 @@ describe('EfaNodeGroup errors', () => {
       .toThrow(/no selected subnet is in availability zone us-east-1c \(the selected subnets are in us-east-1a, us-east-1b\).*cdk-efa:no-subnet-in-zone/);
   });
 
+  test('fails when the VPC selection has no subnets', () => {
+    const setup = v2Cluster();
+    expect(() => nodeGroup({ vpcSubnets: { subnetFilters: [ec2.SubnetFilter.byIds(['subnet-none'])] } }, setup))
+      .toThrow(/the VPC selection has no subnets.*cdk-efa:no-subnet\]/);
+  });
+
   test('fails when both EFA plugins are asked for on one cluster', () => {
     const setup = v2Cluster();
     new EfaNodeGroup(setup.stack, 'A', { cluster: setup.efaCluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.DRA_DRIVER });

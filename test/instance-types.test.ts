@@ -103,5 +103,6 @@ describe('validateCapabilities', () => {
     ['no card takes EFA', { networkCards: [{ networkCardIndex: 0, maximumNetworkInterfaces: 2, efaSupported: false }] }, /no network card with efaSupported true/],
   ])('fails when %s', (_, change, message) => {
     expect(() => EfaInstanceTypes.validateCapabilities({ ...good, ...change })).toThrow(message);
+    expect(() => EfaInstanceTypes.validateCapabilities({ ...good, ...change })).toThrow(change.efaSupported === false ? 'cdk-efa:efa-not-supported' : 'cdk-efa:invalid-capabilities');
   });
 });

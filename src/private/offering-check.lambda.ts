@@ -22,7 +22,7 @@ const ec2 = new EC2Client({});
 
 function asStrings(value: unknown, name: string): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string')) {
-    throw new Error(`cdk-efa offering check: property ${name} must be a non-empty list of strings, got ${JSON.stringify(value)}`);
+    throw new Error(`cdk-efa offering check: property ${name} must be a non-empty list of strings, got ${JSON.stringify(value)} [cdk-efa:invalid-offering-check-properties]`);
   }
   return value as string[];
 }
@@ -69,7 +69,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   const candidates = wantedZoneId === undefined ? subnets : subnets.filter((s) => s.AvailabilityZoneId === wantedZoneId);
   if (candidates.length === 0) {
     throw new Error(`cdk-efa: none of the subnets ${subnets.map(describe).join(', ')} is in availability zone ID ${wantedZoneId}. `
-      + 'Add a subnet in that zone to the VPC selection, or choose another availabilityZoneId.');
+      + 'Add a subnet in that zone to the VPC selection, or choose another availabilityZoneId. [cdk-efa:no-subnet-in-zone-id]');
   }
 
   const offered = await offerings(instanceTypes);
@@ -79,7 +79,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     const zones = [...offered.keys()].filter(offersAll).sort();
     const where = zones.length > 0 ? `it is offered in availability zone IDs ${zones.join(', ')}` : 'no availability zone of this region offers it';
     throw new Error(`cdk-efa: ${typeList} is not offered in the availability zone of ${candidates.map(describe).join(', ')}; ${where}. `
-      + 'Choose a subnet in one of those zones (EfaNodeGroup subnet, availabilityZone or availabilityZoneId), or another instance type.');
+      + 'Choose a subnet in one of those zones (EfaNodeGroup subnet, availabilityZone or availabilityZoneId), or another instance type. [cdk-efa:not-offered-in-zone]');
   }
   return {
     PhysicalResourceId: chosen.SubnetId!,

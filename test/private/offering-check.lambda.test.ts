@@ -49,7 +49,7 @@ describe('offering check handler', () => {
   test('fails naming the AZ IDs that offer the type when the subnet\'s zone does not', async () => {
     ec2.on(DescribeInstanceTypeOfferingsCommand).resolves(offered(['p5.48xlarge', 'use1-az6'], ['p5.48xlarge', 'use1-az4']));
     await expect(handler(event({ SubnetIds: ['subnet-a'], InstanceTypes: ['p5.48xlarge'] })))
-      .rejects.toThrow(/p5\.48xlarge is not offered in the availability zone of subnet-a \(us-east-1a, use1-az1\); it is offered in availability zone IDs use1-az4, use1-az6/);
+      .rejects.toThrow(/p5\.48xlarge is not offered in the availability zone of subnet-a \(us-east-1a, use1-az1\); it is offered in availability zone IDs use1-az4, use1-az6.*cdk-efa:not-offered-in-zone/);
   });
 
   test('fails when no zone of the region offers the type', async () => {
@@ -80,11 +80,11 @@ describe('offering check handler', () => {
 
   test('fails when no candidate is in the AZ ID', async () => {
     await expect(handler(event({ SubnetIds: ['subnet-a'], InstanceTypes: ['p5.48xlarge'], AvailabilityZoneId: 'use1-az9' })))
-      .rejects.toThrow(/none of the subnets subnet-a \(us-east-1a, use1-az1\) is in availability zone ID use1-az9/);
+      .rejects.toThrow(/none of the subnets subnet-a \(us-east-1a, use1-az1\) is in availability zone ID use1-az9.*cdk-efa:no-subnet-in-zone-id/);
   });
 
   test('fails when a property is malformed', async () => {
-    await expect(handler(event({ SubnetIds: [], InstanceTypes: ['p5.48xlarge'] }))).rejects.toThrow(/SubnetIds must be a non-empty list/);
+    await expect(handler(event({ SubnetIds: [], InstanceTypes: ['p5.48xlarge'] }))).rejects.toThrow(/SubnetIds must be a non-empty list.*cdk-efa:invalid-offering-check-properties/);
   });
 
   test('does nothing on delete', async () => {

@@ -1,0 +1,90 @@
+import { Token } from 'aws-cdk-lib';
+import { InstanceTypeCapabilities, NetworkCardCapabilities } from '../capabilities';
+import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
+import { Problem } from './errors';
+
+/**
+ * The rules EC2 enforces on a launch's network interfaces: the one home of layout validation, used by `EfaLayout`
+ * and by `EfaChecks`.
+ *
+ * Sources: EC2 User Guide efa.html ("Differences" table, network cards); eksctl issue #7520 (device index limit).
+ */
+
+/** Whether an interface type carries an EFA (`efa` or `efa-only`). */
+export function isEfa(type: InterfaceType): boolean {
+  return type === InterfaceType.EFA || type === InterfaceType.EFA_ONLY;
+}
+
+/** The cards that can carry an EFA. */
+export function efaCapableCards(cards: NetworkCardCapabilities[]): NetworkCardCapabilities[] {
+  return cards.filter((c) => c.efaSupported);
+}
+
+/** Card indexes for a message: `1–16` when contiguous, else `1, 3, 5`. */
+export function describeCards(cards: NetworkCardCapabilities[]): string {
+  const indexes = cards.map((c) => c.networkCardIndex);
+  if (indexes.length === 0) {
+    return 'none';
+  }
+  const contiguous = indexes.every((v, i) => i === 0 || v === indexes[i - 1] + 1);
+  return contiguous && indexes.length > 2 ? `${indexes[0]}–${indexes[indexes.length - 1]}` : indexes.join(', ');
+}
+
+/** Every rule the interfaces break; interfaces whose indexes are unresolved tokens are not checked. */
+export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
+  const type = caps.instanceType;
+  const problems: Problem[] = [];
+  const resolved = interfaces.filter((i) => !Token.isUnresolved(i.networkCardIndex) && !Token.isUnresolved(i.deviceIndex));
+  const pairs = new Set<string>();
+  const efaCards = new Map<number, number>();
+  let efaTotal = 0;
+
+  for (const iface of resolved) {
+    const { networkCardIndex: card, deviceIndex: device, interfaceType } = iface;
+    const where = `network card ${card} device ${device}`;
+    if (!Number.isInteger(card) || card < 0 || !Number.isInteger(device) || device < 0) {
+      problems.push({ id: 'invalid-index', message: `${where} is not a valid position; card and device indexes are whole numbers from 0.` });
+      continue;
+    }
+    const cardCaps = caps.networkCards[card];
+    if (cardCaps === undefined) {
+      problems.push({ id: 'unknown-network-card', message: `${type} has no network card ${card} (it has ${caps.networkCards.length}: 0–${caps.networkCards.length - 1}); move the ${interfaceType} interface to an existing card.` });
+      continue;
+    }
+    if (device >= cardCaps.maximumNetworkInterfaces) {
+      problems.push({ id: 'device-index-exceeds-card', message: `${type} ${where}: device index ${device} exceeds the card's maximum of ${cardCaps.maximumNetworkInterfaces} network interface(s), and EC2 would reject the launch; use device index ${cardCaps.maximumNetworkInterfaces - 1} or lower, or another card.` });
+    }
+    const key = `${card}/${device}`;
+    if (pairs.has(key)) {
+      problems.push({ id: 'duplicate-interface', message: `${type} ${where} appears more than once; each (networkCardIndex, deviceIndex) pair may be used once.` });
+    }
+    pairs.add(key);
+    if (card === 0 && device === 0 && interfaceType === InterfaceType.EFA_ONLY) {
+      problems.push({ id: 'efa-only-primary', message: `${type}: the primary interface (network card 0, device 0) is 'efa-only', which has no IP address and cannot be primary; make it 'interface' (ENA) and put the efa-only interface at card 0 device 1.` });
+    }
+    if (isEfa(interfaceType)) {
+      efaTotal++;
+      efaCards.set(card, (efaCards.get(card) ?? 0) + 1);
+      if (!cardCaps.efaSupported) {
+        problems.push({ id: 'efa-on-ena-only-card', message: `${type} cannot carry an EFA on network card ${card} (card ${card} is ENA-only); make it 'interface' or move the EFA to cards ${describeCards(efaCapableCards(caps.networkCards))}.` });
+      }
+    }
+  }
+
+  if (resolved.length === interfaces.length && !pairs.has('0/0')) {
+    problems.push({ id: 'no-primary-interface', message: `${type}: the layout has no primary interface; add an 'interface' (ENA) at network card 0, device 0.` });
+  }
+  for (const [card, count] of efaCards) {
+    if (count > 1) {
+      problems.push({ id: 'multiple-efa-on-card', message: `${type} network card ${card} has ${count} EFA interfaces, but a card takes at most one EFA ('efa' or 'efa-only'); keep one and move the others to other cards.` });
+    }
+  }
+  if (efaTotal > caps.maximumEfaInterfaces) {
+    problems.push({ id: 'too-many-efa', message: `${type} supports at most ${caps.maximumEfaInterfaces} EFA interface(s), but the layout has ${efaTotal}; remove ${efaTotal - caps.maximumEfaInterfaces}.` });
+  }
+  const maxInterfaces = caps.maximumNetworkInterfaces ?? caps.networkCards.reduce((sum, c) => sum + c.maximumNetworkInterfaces, 0);
+  if (interfaces.length > maxInterfaces) {
+    problems.push({ id: 'too-many-interfaces', message: `${type} supports at most ${maxInterfaces} network interfaces, but the layout has ${interfaces.length}; remove some ENA interfaces.` });
+  }
+  return problems;
+}
