@@ -276,7 +276,10 @@ describe('EfaChecks on cdk-efa constructs', () => {
     fc.assert(fc.property(
       fc.constantFrom(...types),
       fc.constantFrom(undefined, PrimaryInterface.ENA, PrimaryInterface.EFA),
-      fc.constantFrom(undefined, LayoutProfile.MAX_BANDWIDTH),
+      fc.oneof(
+        fc.constantFrom(undefined, LayoutProfile.MAX_BANDWIDTH),
+        fc.uniqueArray(fc.integer({ min: 1, max: 16 }), { maxLength: 3 }).map((cards) => LayoutProfile.enaOnCards(cards)),
+      ),
       fc.option(fc.integer({ min: 1, max: 32 }), { nil: undefined }),
       (type, primaryInterface, profile, efaCount) => {
         const s = setup();

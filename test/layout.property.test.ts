@@ -1,3 +1,4 @@
+import { InstanceArchitecture } from 'aws-cdk-lib/aws-ec2';
 import * as fc from 'fast-check';
 import {
   EfaInstanceTypes, EfaLayout, EfaLayoutOptions, InstanceTypeCapabilities, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface,
@@ -83,6 +84,41 @@ describe('layout properties', () => {
         assertInvariants(caps, EfaLayout.fromInterfaces(caps, ifaces));
       } else {
         expect(() => EfaLayout.fromInterfaces(caps, ifaces)).toThrow(/cdk-efa:/);
+      }
+    }), { numRuns: 2000 });
+  });
+
+  test('user-supplied capabilities with random options yield valid layouts or cdk-efa errors', () => {
+    const capabilities: fc.Arbitrary<InstanceTypeCapabilities> = fc.record({
+      cards: fc.array(
+        fc.record({ max: fc.integer({ min: 1, max: 4 }), efa: fc.boolean(), gbps: fc.integer({ min: 0, max: 800 }) }),
+        { minLength: 1, maxLength: 12 },
+      ),
+      maxEfa: fc.integer({ min: 1, max: 12 }),
+    }).filter((c) => c.cards.some((card) => card.efa)).map((c) => ({
+      instanceType: 'x99.random',
+      efaSupported: true,
+      maximumEfaInterfaces: c.maxEfa,
+      architecture: InstanceArchitecture.X86_64,
+      networkCards: c.cards.map((card, i) => ({
+        networkCardIndex: i, maximumNetworkInterfaces: card.max, efaSupported: card.efa, baselineBandwidthInGbps: card.gbps,
+      })),
+    }));
+    fc.assert(fc.property(capabilities, options, (caps, opts) => {
+      let layout: EfaLayout;
+      try {
+        layout = EfaLayout.recommended(caps, opts);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/\[cdk-efa:[a-z0-9-]+\]/);
+        return;
+      }
+      assertInvariants(caps, layout);
+      // The default uses every EFA-capable card it can reach, up to the maximum, and one IP address.
+      if (opts.efaCount === undefined && opts.profile === undefined && opts.primaryInterface === undefined) {
+        // (card 0's EFA fits as efa-only at device 1, or as an efa primary when card 0 takes one interface)
+        const efaCards = caps.networkCards.filter((c) => c.efaSupported).length;
+        expect(layout.summary.efaCount).toBe(Math.min(efaCards, caps.maximumEfaInterfaces));
+        expect(layout.summary.ipv4AddressesPerNode).toBe(1);
       }
     }), { numRuns: 2000 });
   });
