@@ -51,6 +51,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   bin: { 'cdk-efa': 'lib/cli.js' },
 
   tsconfigDevFile: 'tsconfig.dev.json',
+  // ts-jest compiles tests without type-checking them; type-check tests, examples and build tools first.
+  typecheckTests: true,
   tsconfigDev: {
     include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'build-tools/**/*.ts'],
     compilerOptions: {},

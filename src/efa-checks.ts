@@ -14,6 +14,8 @@ import { isEfa, layoutProblems } from './private/layout-rules';
 
 /**
  * Options for `EfaChecks`.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
 export interface EfaChecksProps {
   /**
@@ -32,7 +34,8 @@ const ACKNOWLEDGEMENTS = new WeakMap<IConstruct, Map<string, string>>();
  *
  * Add it once: `Aspects.of(app).add(new EfaChecks())`. It reads the L1 properties of every
  * `AWS::EC2::LaunchTemplate`, `AWS::EC2::Instance`, `AWS::EKS::Nodegroup`, `AWS::AutoScaling::AutoScalingGroup`,
- * `AWS::Batch::ComputeEnvironment`, security group and placement group, and reports, each with a stable rule ID
+ * `AWS::Batch::ComputeEnvironment`, security group and placement group (a launch template's layout is checked against
+ * its own instance type and those of every resource that launches from it), and reports, each with a stable rule ID
  * (`cdk-efa:<id>`, listed in docs/errors.md):
  *
  * - errors: every layout rule EC2 enforces (`efa-only-primary`, `device-index-exceeds-card`, `multiple-efa-on-card`,
@@ -55,6 +58,8 @@ export class EfaChecks implements IAspect {
    * @param scope the resource, or a construct above it
    * @param ruleId the rule ID, with or without the `cdk-efa:` prefix, for example `efa-underused`
    * @param reason why the finding is acceptable; recorded for reviewers
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static acknowledge(scope: IConstruct, ruleId: string, reason: string): void {
     const rules = ACKNOWLEDGEMENTS.get(scope) ?? new Map<string, string>();
@@ -72,6 +77,8 @@ export class EfaChecks implements IAspect {
    * Checks every stack once, when the aspect reaches it.
    *
    * @param node the construct the aspect visits
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public visit(node: IConstruct): void {
     if (node instanceof Stack) {
@@ -107,7 +114,7 @@ interface TemplateInterface extends NetworkInterfaceSpec {
   readonly publicIp: boolean;
 }
 
-/** A launch template or an instance: network interfaces and what they run on. */
+/** A launch template: network interfaces and what they run on. */
 interface Launch {
   readonly resource: CfnResource;
   readonly instanceType?: string;
@@ -138,7 +145,7 @@ class StackChecker {
   }
 
   public findings(): Finding[] {
-    const launches = [...this.launchTemplates(), ...this.instances()];
+    const launches = this.launchTemplates();
     const consumers = this.consumers();
     for (const launch of launches) {
       const users = consumers.filter((c) => c.launchTemplate === this.logicalId(launch.resource));
@@ -179,31 +186,20 @@ class StackChecker {
       return {
         resource: lt,
         instanceType: literal(data.instanceType),
-        interfaces: (asList(data.networkInterfaces) ?? [])
-          .map((i: Resolved) => this.templateInterface(i, i.networkCardIndex, i.deviceIndex, i.groups)),
+        interfaces: (asList(data.networkInterfaces) ?? []).map((i: Resolved) => this.templateInterface(i)),
         securityGroups: asList(data.securityGroupIds)?.map(refTarget),
         placementGroup: data.placement?.groupName,
       };
     });
   }
 
-  private instances(): Launch[] {
-    return this.ofType(CfnInstance).map((instance) => ({
-      resource: instance,
-      instanceType: literal(this.resolve(instance.instanceType)),
-      interfaces: (asList(this.resolve(instance.networkInterfaces)) ?? [])
-        .map((i: Resolved) => this.templateInterface(i, i.networkCardIndex ?? 0, Number(i.deviceIndex), i.groupSet)),
-      securityGroups: asList(this.resolve(instance.securityGroupIds))?.map(refTarget),
-      placementGroup: this.resolve(instance.placementGroupName),
-    }));
-  }
-
-  private templateInterface(i: Resolved, card: unknown, device: unknown, groups: unknown): TemplateInterface {
+  private templateInterface(i: Resolved): TemplateInterface {
+    const index = (value: unknown) => (typeof value === 'number' ? value : (value === undefined ? 0 : Token.asNumber(value)));
     return {
-      networkCardIndex: typeof card === 'number' ? card : (card === undefined ? 0 : Token.asNumber(card)),
-      deviceIndex: typeof device === 'number' && !Number.isNaN(device) ? device : Token.asNumber(device),
+      networkCardIndex: index(i.networkCardIndex),
+      deviceIndex: index(i.deviceIndex),
       interfaceType: (i.interfaceType ?? InterfaceType.INTERFACE) as InterfaceType,
-      groups: asList(groups)?.map(refTarget),
+      groups: asList(i.groups)?.map(refTarget),
       publicIp: i.associatePublicIpAddress === true || i.associatePublicIpAddress === 'true',
     };
   }
@@ -236,7 +232,13 @@ class StackChecker {
         placementGroup: compute.placementGroup,
       };
     });
-    return [...nodegroups, ...groups, ...batch];
+    // An instance takes EFA interfaces only from a launch template (AWS::EC2::Instance has no InterfaceType).
+    const instances = this.ofType(CfnInstance).map((instance) => ({
+      resource: instance,
+      launchTemplate: refTarget(this.resolve(instance.launchTemplate)?.launchTemplateId),
+      instanceTypes: literals([this.resolve(instance.instanceType)]),
+    }));
+    return [...nodegroups, ...groups, ...batch, ...instances];
   }
 
   private checkLaunch(launch: Launch, instanceTypes: string[]): void {

@@ -24,6 +24,8 @@ export class EfaCluster {
    * An `aws-eks-v2` cluster, defined in this app or imported.
    *
    * @param cluster the cluster
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   public static fromClusterV2(cluster: eksv2.ICluster): EfaCluster {
     const resource = cluster.node.tryFindChild('Resource');
@@ -36,6 +38,8 @@ export class EfaCluster {
    * node groups default to the EFA device plugin; choose `EfaKubernetesPlugin.DRA_DRIVER` explicitly on 1.34 or later.
    *
    * @param cluster the cluster
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   public static fromCluster(cluster: eks.ICluster): EfaCluster {
     return new EfaCluster(cluster, { v1: cluster });
@@ -82,6 +86,8 @@ export class EfaCluster {
    *
    * @param id the construct ID (a public contract: changing it replaces the node group)
    * @param options the node group's options
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   public addEfaNodeGroup(id: string, options: EfaNodeGroupOptions): EfaNodeGroup {
     return new EfaNodeGroup(this.cluster as Construct, id, { ...options, cluster: this });

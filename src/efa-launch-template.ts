@@ -15,6 +15,8 @@ import { definedKeys, efaError } from './private/errors';
 
 /**
  * Properties of an `EfaLaunchTemplate`.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
 export interface EfaLaunchTemplateProps {
   /**
@@ -332,6 +334,8 @@ export class EfaLaunchTemplate extends LaunchTemplate {
    * `efaOnlyInterfacesUseEfaSecurityGroupOnly` is set).
    *
    * @param securityGroup the group to add
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public addSecurityGroup(securityGroup: ISecurityGroup): void {
     this.efaConnections.addSecurityGroup(securityGroup);

@@ -6,6 +6,8 @@ const SELF_EGRESS_ID = 'EfaSelfEgress';
 
 /**
  * Properties of an `EfaSecurityGroup`.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
  */
 export interface EfaSecurityGroupProps {
   /** The VPC the security group belongs to. Every EFA node of one fleet must be in one subnet of it. */
@@ -86,6 +88,8 @@ export class EfaSecurityGroup extends SecurityGroup {
    * Returns false for a group whose rules were made outside this CDK app; cdk-efa cannot see those.
    *
    * @param securityGroup the group to check
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
    */
   public static hasEfaRules(securityGroup: ISecurityGroup): boolean {
     return securityGroup.node.tryFindChild(SELF_INGRESS_ID) !== undefined

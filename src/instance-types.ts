@@ -20,6 +20,8 @@ const BY_NAME = new Map<string, InstanceTypeCapabilities>(INSTANCE_TYPE_TABLE.ma
 export class EfaInstanceTypes {
   /**
    * Every EFA-capable instance type in the table, sorted by name.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static all(): string[] {
     return [...BY_NAME.keys()];
@@ -31,6 +33,8 @@ export class EfaInstanceTypes {
    * Returns false for types that do not support EFA and for types the table does not know; never throws.
    *
    * @param instanceType for example `p5.48xlarge`
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static isEfaSupported(instanceType: string): boolean {
     return BY_NAME.get(instanceType)?.efaSupported === true;
@@ -40,6 +44,8 @@ export class EfaInstanceTypes {
    * The capabilities of an instance type, or undefined when the table does not list it.
    *
    * @param instanceType for example `p5.48xlarge`
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static tryLookup(instanceType: string): InstanceTypeCapabilities | undefined {
     return BY_NAME.get(instanceType);
@@ -52,6 +58,8 @@ export class EfaInstanceTypes {
    * @throws if `instanceType` is an unresolved token (pass `capabilities` explicitly instead); if it is a known EC2
    *         type without EFA support (t3.micro, m5.large); or if the table does not know it, naming the closest known
    *         types and how to supply capabilities for a type newer than the table
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static lookup(instanceType: string): InstanceTypeCapabilities {
     if (Token.isUnresolved(instanceType)) {
@@ -70,6 +78,8 @@ export class EfaInstanceTypes {
    * @param capabilities the row to check
    * @throws listing every problem: no network cards, card indexes not 0, 1, 2 … in order, a card with fewer than one
    *         interface, `efaSupported` false, or `maximumEfaInterfaces` below 1
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html
    */
   public static validateCapabilities(capabilities: InstanceTypeCapabilities): void {
     const type = capabilities.instanceType;

@@ -28,6 +28,8 @@ export class LayoutProfile {
    * AWS "use case 1": one IP address per node (only the primary carries IP), the most EFA interfaces.
    *
    * Conserves subnet IP addresses; all EFA traffic uses OS-bypass.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static readonly SINGLE_IP = new LayoutProfile('single-ip');
 
@@ -37,6 +39,8 @@ export class LayoutProfile {
    *
    * Documented for p5 and p5e (cards 4, 8, …, 28), p6-b200 (cards 1–7) and p6-b300 (cards 1–16). A layout with this
    * profile throws for other instance types: list the cards with `LayoutProfile.enaOnCards()` instead.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static readonly MAX_BANDWIDTH = new LayoutProfile('max-bandwidth');
 
@@ -46,6 +50,8 @@ export class LayoutProfile {
    * The layout throws if a card does not exist or has no free device index left.
    *
    * @param networkCardIndexes card indexes, each at most once, for example `[4, 8, 12]`
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static enaOnCards(networkCardIndexes: number[]): LayoutProfile {
     const seen = new Set<number>();
@@ -75,6 +81,8 @@ export class LayoutProfile {
 
 /**
  * Options for the recommended layout.
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
 export interface EfaLayoutOptions {
   /**
@@ -105,7 +113,9 @@ export interface EfaLayoutOptions {
 
 /**
  * What a layout delivers and costs.
- */
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+   */
 export interface EfaLayoutSummary {
   /** EFA interfaces (`efa` plus `efa-only`), a count. */
   readonly efaCount: number;
@@ -146,6 +156,8 @@ export class EfaLayout {
    * @param options EFA count, primary interface and profile
    * @throws if the type is unknown or does not support EFA (see `EfaInstanceTypes.lookup`), or if the options
    *         cannot be met by the type
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static forInstanceType(instanceType: string, options: EfaLayoutOptions = {}): EfaLayout {
     return EfaLayout.recommended(EfaInstanceTypes.lookup(instanceType), options);
@@ -163,6 +175,8 @@ export class EfaLayout {
    * @throws if the capabilities are malformed, the EFA count is out of range, an `efa` primary is asked for where
    *         card 0 is ENA-only, the profile names cards that cannot take another interface, or the result breaks a
    *         validation rule
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static recommended(capabilities: InstanceTypeCapabilities, options: EfaLayoutOptions = {}): EfaLayout {
     EfaInstanceTypes.validateCapabilities(capabilities);
@@ -227,6 +241,8 @@ export class EfaLayout {
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param interfaces the network interfaces, in any order
    * @throws with every broken rule listed (see `EfaLayout.validate`)
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static fromInterfaces(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): EfaLayout {
     EfaInstanceTypes.validateCapabilities(capabilities);

@@ -14,6 +14,8 @@ export class EfaPlacement {
   /**
    * Create a cluster placement group (`AWS::EC2::PlacementGroup`, strategy `cluster`), with construct ID
    * `PlacementGroup` under the construct that uses it.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html#placement-groups-cluster
    */
   public static cluster(): EfaPlacement {
     return new EfaPlacement('cluster');
@@ -24,6 +26,8 @@ export class EfaPlacement {
    * (`cdk-efa:placement-not-cluster`).
    *
    * @param placementGroup the group, for example from `PlacementGroup.fromPlacementGroupName`
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html#placement-groups-cluster
    */
   public static fromPlacementGroup(placementGroup: IPlacementGroup): EfaPlacement {
     return new EfaPlacement('existing', placementGroup);
@@ -31,6 +35,8 @@ export class EfaPlacement {
 
   /**
    * No placement group. Required with On-Demand Capacity Reservations and Capacity Blocks.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html#placement-groups-cluster
    */
   public static none(): EfaPlacement {
     return new EfaPlacement('none');

@@ -47,7 +47,7 @@ function recommended(type: string, options = {}): Iface[] {
 
 function findings(stack: Stack) {
   const annotations = Annotations.fromStack(stack);
-  const text = (list: Array<{ entry: { data: unknown } }>) => list.map((m) => String(m.entry.data)).filter((m) => m.includes('cdk-efa:'));
+  const text = (list: ReturnType<Annotations['findError']>) => list.map((m) => String(m.entry.data)).filter((m) => m.includes('cdk-efa:'));
   return {
     errors: text(annotations.findError('*', Match.anyValue())),
     warnings: text(annotations.findWarning('*', Match.anyValue())),
@@ -130,12 +130,10 @@ describe('EfaChecks on hand-written resources', () => {
     expect(findings(s.stack).errors).toEqual([]);
   });
 
-  test('checks an instance\'s own network interfaces', () => {
+  test('checks an instance\'s launch template against the instance\'s type', () => {
     const s = setup();
-    new ec2.CfnInstance(s.stack, 'Instance', {
-      instanceType: 'p6-b300.48xlarge',
-      networkInterfaces: [{ deviceIndex: '0', networkCardIndex: 0, interfaceType: 'efa', groupSet: [s.efaGroup.securityGroupId] }],
-    });
+    const lt = launchTemplate(s, 'LT', undefined, [[0, 0, 'efa']]);
+    new ec2.CfnInstance(s.stack, 'Instance', { instanceType: 'p6-b300.48xlarge', launchTemplate: { launchTemplateId: lt.ref, version: '1' } });
     expect(findings(s.stack).errors.join('\n')).toContain('[cdk-efa:efa-on-ena-only-card]');
   });
 
