@@ -105,6 +105,9 @@ if (bundle) {
   project.testTask.prependSpawn(bundle);
 }
 
+// API reference for every jsii language, with the README's examples transliterated by jsii-rosetta.
+project.tasks.tryFind('docgen')?.exec('jsii-docgen --language python --language java --language csharp --language go --readme --output docs/api/API');
+
 project.addTask('update-instance-types', {
   description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments',
   exec: 'ts-node --project tsconfig.dev.json build-tools/update-instance-types.ts',
