@@ -54,14 +54,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // ts-jest compiles tests without type-checking them; type-check tests, examples and build tools first.
   typecheckTests: true,
   tsconfigDev: {
-    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'build-tools/**/*.ts'],
+    include: ['.projenrc.ts', 'projenrc/**/*.ts', 'examples/**/*.ts', 'build-tools/**/*.ts', 'bench/**/*.ts'],
+    exclude: ['node_modules', '.cache', '.tmp', 'dist', 'cdk.out', 'lib'],
     compilerOptions: {},
   },
 
   // Lint src, tests, examples and build tools against tsconfig.dev.json, which includes them all.
   eslintOptions: {
     dirs: ['src'],
-    devdirs: ['test', 'build-tools', 'examples'],
+    devdirs: ['test', 'build-tools', 'examples', 'bench'],
     tsconfigPath: './tsconfig.dev.json',
     projectService: false,
   },
@@ -69,7 +70,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jestOptions: {
     jestConfig: {
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.tmp/'],
+      // Some tests synthesize whole example apps or many stacks; 2 shared cores can be slow.
+      testTimeout: 120_000,
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/.tmp/', '/.cache/', '/dist/'],
+      // The bindings check keeps jsii package caches (with whole aws-cdk-lib copies) under .cache/ and .tmp/.
+      modulePathIgnorePatterns: ['<rootDir>/.cache/', '<rootDir>/.tmp/', '<rootDir>/dist/', '<rootDir>/cdk.out/'],
     },
     // CI must never rewrite snapshots: a changed logical ID has to fail.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
@@ -107,6 +112,25 @@ if (bundle) {
 
 // API reference for every jsii language, with the README's examples transliterated by jsii-rosetta.
 project.tasks.tryFind('docgen')?.exec('jsii-docgen --language python --language java --language csharp --language go --readme --output docs/api/API');
+
+project.addTask('bench', {
+  description: 'Benchmarks: synth time and memory against hand-written L1, layout and import cost, package size; writes bench/RESULTS.md',
+  steps: [
+    { spawn: 'compile' },
+    { exec: 'ts-node --project tsconfig.dev.json bench/run.ts', receiveArgs: true },
+  ],
+});
+
+project.addTask('bindings', {
+  description: 'Build the Python, Java, Go and .NET packages with jsii-pacmak and check that each language app synthesizes the same template as TypeScript',
+  exec: 'bash test/bindings/run.sh',
+  receiveArgs: true,
+});
+
+// Keep caches, scratch output, CI files and development-only folders out of the npm package, and so out of every binding.
+for (const pattern of ['/.cache/', '/.tmp/', '/cdk.out/', '/.ci/', '/.ci-logs/', '/bench/', '/examples/', '/build-tools/', '/rosetta/', '/test/']) {
+  project.addPackageIgnore(pattern);
+}
 
 project.addTask('update-instance-types', {
   description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments',

@@ -6,6 +6,7 @@ import { InstanceTypeCapabilities } from './capabilities';
 import { EfaInstanceTypes } from './instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
 import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
+import { LayoutFigures, LayoutReport, LayoutReportSummary, REPORTED_LAYOUTS, layoutReport } from './private/layout-report';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliOutput {
@@ -56,9 +57,13 @@ function profileFrom(options: LayoutCommandOptions): LayoutProfile | undefined {
   return options.profile === 'max-bandwidth' ? LayoutProfile.MAX_BANDWIDTH : LayoutProfile.SINGLE_IP;
 }
 
+/** The width of each column: its longest cell. */
+function columnWidths(header: string[], rows: string[][]): number[] {
+  return header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+}
+
 /** A plain text table: left-aligned columns, two spaces apart. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+function table(header: string[], rows: string[][], widths: number[] = columnWidths(header, rows)): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
@@ -156,6 +161,104 @@ function inspect(target: string, io: CliOutput): number {
   return invalid;
 }
 
+interface ReportCommandOptions {
+  readonly format: string;
+  readonly instanceType?: string[];
+}
+
+const REPORT_COLUMNS = ['EFA', 'GBPS', 'IPS', 'VALID'];
+
+function reportCells(figures: LayoutFigures): string[] {
+  return [String(figures.efaInterfaces), String(figures.efaBandwidthInGbps), String(figures.ipv4AddressesPerNode), figures.valid ? 'yes' : 'no'];
+}
+
+function reportRows(report: LayoutReport): string[][] {
+  return report.rows.map((row) => [row.instanceType, ...REPORTED_LAYOUTS.flatMap(({ layout }) => reportCells(row.layouts[layout]))]);
+}
+
+/** The plain text report table: a line of layout titles over each layout's four columns. */
+function reportTable(report: LayoutReport): string {
+  const header = ['INSTANCE TYPE', ...REPORTED_LAYOUTS.flatMap(() => REPORT_COLUMNS)];
+  const rows = reportRows(report);
+  const widths = columnWidths(header, rows);
+  const span = REPORT_COLUMNS.length;
+  const titles = REPORTED_LAYOUTS.map(({ short }, group) => {
+    const columns = widths.slice(1 + group * span, 1 + (group + 1) * span);
+    const width = columns.reduce((sum, w) => sum + w, 0) + 2 * (span - 1);
+    return short.padEnd(width);
+  });
+  const titleLine = [''.padEnd(widths[0]), ...titles].join('  ').trimEnd();
+  return `${titleLine}\n${table(header, rows, widths)}`;
+}
+
+function markdownCell(figures: LayoutFigures): string {
+  return `${figures.efaInterfaces} / ${figures.efaBandwidthInGbps} / ${figures.ipv4AddressesPerNode} / ${figures.valid ? 'valid' : '**invalid**'}`;
+}
+
+function reportMarkdown(report: LayoutReport): string {
+  const header = ['Instance type', ...REPORTED_LAYOUTS.map(({ title }) => `${title}: EFA / Gbps / IPs / valid`)];
+  const rows = report.rows.map((row) => [`\`${row.instanceType}\``, ...REPORTED_LAYOUTS.map(({ layout }) => markdownCell(row.layouts[layout]))]);
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The first problem of every invalid layout, one line each. */
+function invalidLayoutLines(report: LayoutReport): string[] {
+  return report.rows.flatMap((row) => REPORTED_LAYOUTS
+    .filter(({ layout }) => !row.layouts[layout].valid)
+    .map(({ layout, title }) => `${row.instanceType}, ${title}: ${row.layouts[layout].firstProblem}`));
+}
+
+function types(n: number): string {
+  return `${n} type${n === 1 ? '' : 's'}`;
+}
+
+function count(part: number, whole: number): string {
+  return `${part} of ${types(whole)}`;
+}
+
+/** The target check of cdk-efa's default, in one sentence. */
+function targetLine(summary: LayoutReportSummary): string {
+  const n = summary.instanceTypes;
+  const fewer = summary.awsRecommendedFewer.length > 0
+    ? ` (${summary.awsRecommendedFewer.join(', ')}, the count AWS recommends: documented, not a shortfall)`
+    : '';
+  const shortfall = summary.efaShortfall.length > 0 ? `; fewer EFA than the type supports on ${summary.efaShortfall.join(', ')}` : '';
+  const ips = summary.moreThanOneIp.length > 0 ? `; more than one IPv4 address on ${summary.moreThanOneIp.join(', ')}` : '';
+  const invalid = summary.invalid.length > 0 ? `; invalid on ${summary.invalid.join(', ')}` : '';
+  return `Target ${summary.targetMet ? 'met' : 'NOT met'}: cdk-efa's default exposes every EFA interface the type supports on `
+    + `${count(summary.allEfaExposed, n)}${fewer}, `
+    + `uses 1 IPv4 address per node on ${count(n - summary.moreThanOneIp.length, n)} and is valid on ${count(n - summary.invalid.length, n)}`
+    + `${shortfall}${ips}${invalid}.`;
+}
+
+/** Each layout's totals over the reported types, in one sentence. */
+function totalsLine(summary: LayoutReportSummary): string {
+  const parts = REPORTED_LAYOUTS.map(({ layout, title }) => {
+    const t = summary.totals[layout];
+    const invalid = t.invalid.length === 0 ? 'valid on every type' : `invalid on ${t.invalid.length} (${t.invalid.join(', ')})`;
+    return `${title}: ${t.efaInterfaces} EFA interfaces, ${t.ipv4AddressesPerNode} IPv4 addresses, ${invalid}`;
+  });
+  return `Totals over ${types(summary.instanceTypes)}, one node of each: ${parts.join('; ')}.`;
+}
+
+function printReport(report: LayoutReport, format: string, io: CliOutput): void {
+  if (format === 'json') {
+    io.out(JSON.stringify(report, undefined, 2) + '\n');
+    return;
+  }
+  const invalid = invalidLayoutLines(report);
+  if (format === 'markdown') {
+    const notes = invalid.map((line) => `- ${line}`).join('\n');
+    io.out(`${reportMarkdown(report)}\n${invalid.length > 0 ? `Invalid layouts, first problem:\n\n${notes}\n\n` : ''}`
+      + `${targetLine(report.summary)}\n\n${totalsLine(report.summary)}\n`);
+    return;
+  }
+  const notes = invalid.map((line) => `  - ${line}`).join('\n');
+  io.out(`${reportTable(report)}\n${invalid.length > 0 ? `Invalid layouts, first problem:\n${notes}\n\n` : ''}`
+    + `${targetLine(report.summary)}\n${totalsLine(report.summary)}\n`);
+}
+
 function buildProgram(io: CliOutput): Command {
   const program = new Command('cdk-efa')
     .description('EFA network-interface layouts for EC2 instance types, as cdk-efa computes them.')
@@ -207,6 +310,14 @@ function buildProgram(io: CliOutput): Command {
           describeAccelerators(caps),
         ]),
       ));
+    });
+
+  program.command('report')
+    .description("compare cdk-efa's default layout with eksctl's and terraform-aws-eks's: EFA interfaces, EFA Gbps, IPv4 addresses per node, validity")
+    .option('--instance-type <type...>', 'only these instance types (default: every type in the capability table)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
+    .action((options: ReportCommandOptions) => {
+      printReport(layoutReport(options.instanceType), options.format, io);
     });
 
   program.command('inspect')

@@ -28,8 +28,10 @@ export class EfaCluster {
    * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   public static fromClusterV2(cluster: eksv2.ICluster): EfaCluster {
+    // aws-eks-v2 exports CfnCluster only from aws-cdk-lib 2.268.0 on, so recognise the L1 by its resource type.
     const resource = cluster.node.tryFindChild('Resource');
-    const version = resource instanceof eksv2.CfnCluster ? resource.version : undefined;
+    const isCfnCluster = resource !== undefined && CfnResource.isCfnResource(resource) && resource.cfnResourceType === 'AWS::EKS::Cluster';
+    const version = isCfnCluster ? (resource as unknown as { version?: string }).version : undefined;
     return new EfaCluster(cluster, { v2: cluster }, version);
   }
 

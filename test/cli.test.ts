@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { EfaLaunchTemplate } from '../src';
+import { EfaInstanceTypes, EfaLaunchTemplate } from '../src';
 import { main } from '../src/cli';
 
 function run(...argv: string[]): { code: number; out: string; err: string } {
@@ -112,5 +112,64 @@ describe('cdk-efa inspect', () => {
 
   test('fails when the path does not exist', () => {
     expect(run('inspect', '/nonexistent/cdk.out').err).toMatch(/does not exist/);
+  });
+});
+
+describe('cdk-efa report', () => {
+  test('prints every type with the three layouts, the invalid layouts and the target check', () => {
+    const { code, out, err } = run('report');
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    const lines = out.split('\n');
+    expect(lines[0]).toMatch(/^\s+CDK-EFA DEFAULT\s+EVERY-CARD EFA\s+TERRAFORM V21$/);
+    expect(lines[1]).toMatch(/^INSTANCE TYPE(\s+EFA\s+GBPS\s+IPS\s+VALID){3}$/);
+    expect(out).toMatch(/\np5\.48xlarge\s+32\s+3200\s+1\s+yes\s+32\s+3200\s+32\s+yes\s+32\s+3200\s+1\s+yes\n/);
+    expect(out).toMatch(/\np6-b300\.48xlarge\s+16\s+6400\s+1\s+yes\s+17\s+6400\s+17\s+no\s+17\s+6400\s+1\s+no\n/);
+    expect(out).toMatch(/- p6-b300\.48xlarge, every-card efa \(eksctl, Karpenter\): p6-b300\.48xlarge cannot carry an EFA on network card 0/);
+    const n = EfaInstanceTypes.all().length;
+    expect(out).toContain(`\nTarget met: cdk-efa's default exposes every EFA interface the type supports on ${n - 1} of ${n} types `
+      + `(p6e-gb200.36xlarge: 8 of 16, the count AWS recommends: documented, not a shortfall), uses 1 IPv4 address per node on ${n} of ${n} types `
+      + `and is valid on ${n} of ${n} types.\n`);
+    expect(out).toMatch(new RegExp(`\\nTotals over ${n} types, one node of each: cdk-efa default: \\d+ EFA interfaces, ${n} IPv4 addresses, valid on every type; `));
+  });
+
+  test('takes several --instance-type values, in one option or repeated', () => {
+    const { code, out } = run('report', '--instance-type', 'p5.48xlarge', 'c5n.18xlarge', '--instance-type', 'hpc6id.32xlarge');
+    expect(code).toBe(0);
+    expect(out.split('\n').slice(2, 5).map((l) => l.split(/\s+/)[0])).toEqual(['p5.48xlarge', 'c5n.18xlarge', 'hpc6id.32xlarge']);
+    expect(out).not.toMatch(/Invalid layouts/);
+    expect(out).toMatch(/Target met: .* on 3 of 3 types,/);
+  });
+
+  test('prints JSON with every figure and the summary', () => {
+    const report = JSON.parse(run('report', '--format', 'json', '--instance-type', 'p6-b300.48xlarge').out);
+    expect(report.rows).toHaveLength(1);
+    expect(report.rows[0].layouts['cdk-efa']).toEqual({ efaInterfaces: 16, efaBandwidthInGbps: 6400, ipv4AddressesPerNode: 1, valid: true });
+    expect(report.rows[0].layouts['every-card-efa']).toMatchObject({ efaInterfaces: 17, ipv4AddressesPerNode: 17, valid: false });
+    expect(report.rows[0].layouts['every-card-efa'].firstProblem).toMatch(/network card 0/);
+    expect(report.summary.targetMet).toBe(true);
+  });
+
+  test('prints a Markdown table', () => {
+    const { code, out } = run('report', '--format', 'markdown', '--instance-type', 'p5.48xlarge', 'p6-b300.48xlarge');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^\| Instance type \| cdk-efa default: EFA \/ Gbps \/ IPs \/ valid \| every-card efa \(eksctl, Karpenter\): EFA \/ Gbps \/ IPs \/ valid \| terraform-aws-eks v21: EFA \/ Gbps \/ IPs \/ valid \|\n\| --- \| --- \| --- \| --- \|\n/);
+    expect(out).toMatch(/\n\| `p5\.48xlarge` \| 32 \/ 3200 \/ 1 \/ valid \| 32 \/ 3200 \/ 32 \/ valid \| 32 \/ 3200 \/ 1 \/ valid \|\n/);
+    expect(out).toMatch(/\n\| `p6-b300\.48xlarge` \| 16 \/ 6400 \/ 1 \/ valid \| 17 \/ 6400 \/ 17 \/ \*\*invalid\*\* \| 17 \/ 6400 \/ 1 \/ \*\*invalid\*\* \|\n/);
+    expect(out).toMatch(/\n\nTarget met: /);
+  });
+
+  test.each<[string, string[], RegExp]>([
+    ['an instance type is unknown', ['report', '--instance-type', 'p5.48xlarge', 'p5.48xlarg'], /^cdk-efa: Unknown instance type p5\.48xlarg.*Did you mean p5\.48xlarge/],
+    ['an instance type does not support EFA', ['report', '--instance-type', 't3.micro'], /^cdk-efa: t3\.micro does not support EFA/],
+    ['--instance-type has no value', ['report', '--instance-type'], /option '--instance-type <type\.\.\.>' argument missing/],
+    ['the format is unknown', ['report', '--format', 'xml'], /argument 'xml' is invalid/],
+  ])('fails when %s: exits non-zero with one line on stderr and no stack trace', (_, argv, message) => {
+    const { code, out, err } = run(...argv);
+    expect(code).not.toBe(0);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+    expect(err.trimEnd().split('\n')).toHaveLength(1);
+    expect(err).not.toMatch(/\bat .*\.(ts|js):\d+/);
   });
 });

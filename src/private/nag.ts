@@ -8,13 +8,17 @@ export interface NagAcknowledgement {
 }
 
 /**
- * Acknowledges cdk-nag rules on `scope` and below, with aws-cdk-lib's `Validations` (cdk-nag 3, aws-cdk-lib 2.257 and
- * later). On older aws-cdk-lib releases, which have no `Validations`, this does nothing: cdk-efa does not depend on
- * cdk-nag.
+ * Acknowledges cdk-nag rules on `scope` and below, with aws-cdk-lib's `Validations` (cdk-nag 3, aws-cdk-lib 2.270 and
+ * later). On older aws-cdk-lib releases, which have no `Validations` or reject these IDs, this does nothing: cdk-efa
+ * does not depend on cdk-nag.
  */
 export function acknowledgeNagRules(scope: IConstruct, acknowledgements: NagAcknowledgement[]): void {
   const validations = (cdk as { Validations?: typeof cdk.Validations }).Validations;
-  validations?.of(scope).acknowledge(...acknowledgements);
+  try {
+    validations?.of(scope).acknowledge(...acknowledgements);
+  } catch {
+    // Releases before 2.270.0 reject cdk-nag's granular IDs (they contain '::'); nothing is acknowledged there.
+  }
 }
 
 /** A cdk-nag finding ID for an AWS managed policy, as cdk-nag's AwsSolutions-IAM4 names it. */
