@@ -10,7 +10,7 @@ import { EfaInstanceTypes } from './instance-types';
 import { EfaLayout } from './layout';
 import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { familyOf } from './private/aws-recommendations';
-import { isEfa, layoutProblems } from './private/layout-rules';
+import { isEfa, isNumberToken, layoutProblems, summarize } from './private/layout-rules';
 
 /**
  * Options for `EfaChecks`.
@@ -268,10 +268,10 @@ class StackChecker {
     for (const problem of problems) {
       this.add(resource, 'error', problem.id, problem.message);
     }
-    if (problems.length > 0 || interfaces.some((i) => Token.isUnresolved(i.networkCardIndex) || Token.isUnresolved(i.deviceIndex))) {
+    if (problems.length > 0 || interfaces.some((i) => isNumberToken(i.networkCardIndex) || isNumberToken(i.deviceIndex))) {
       return;
     }
-    const used = EfaLayout.fromInterfaces(caps, interfaces).summary;
+    const used = summarize(caps, interfaces);
     const best = EfaLayout.recommended(caps).summary;
     if (used.efaCount < best.efaCount) {
       const unused = Math.round((best.efaBandwidthInGbps - used.efaBandwidthInGbps) * 100) / 100;

@@ -4,7 +4,7 @@ import { EfaInstanceTypes } from './instance-types';
 import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { recommendationFor } from './private/aws-recommendations';
 import { describeProblem, efaError, throwIfProblems } from './private/errors';
-import { describeCards, efaCapableCards, isEfa, layoutProblems } from './private/layout-rules';
+import { describeCards, efaCapableCards, layoutProblems, summarize } from './private/layout-rules';
 
 /**
  * What the primary network interface (network card 0, device index 0) is.
@@ -320,20 +320,4 @@ function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): nu
     throw efaError('no-documented-max-bandwidth-layout', `AWS documents no max-bandwidth ("use case 2") layout for ${caps.instanceType} (only for p5, p5e, p6-b200 and p6-b300 multi-card types); list the cards that should get an extra ENA with LayoutProfile.enaOnCards([...]), or use LayoutProfile.SINGLE_IP.`);
   }
   return documented;
-}
-
-function summarize(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): EfaLayoutSummary {
-  const efa = interfaces.filter((i) => isEfa(i.interfaceType));
-  const ena = interfaces.filter((i) => i.interfaceType !== InterfaceType.EFA_ONLY);
-  const efaCards = new Set(efa.map((i) => i.networkCardIndex));
-  const efaBandwidthInGbps = [...efaCards]
-    .map((card) => caps.networkCards[card]?.baselineBandwidthInGbps ?? 0)
-    .reduce((sum, gbps) => sum + gbps, 0);
-  return {
-    efaCount: efa.length,
-    enaCount: ena.length,
-    networkInterfaceCount: interfaces.length,
-    ipv4AddressesPerNode: ena.length,
-    efaBandwidthInGbps: Math.round(efaBandwidthInGbps * 100) / 100,
-  };
 }

@@ -3,6 +3,7 @@ import { EfaInstanceTypes } from '../instance-types';
 import { EfaLayout } from '../layout';
 import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
 import { recommendationFor } from './aws-recommendations';
+import { summarize } from './layout-rules';
 
 /**
  * The layouts the report compares, for every instance type.
@@ -115,32 +116,10 @@ export function terraformV21Interfaces(capabilities: InstanceTypeCapabilities): 
   }));
 }
 
-/**
- * Capabilities under which `interfaces` pass validation, with the bandwidth of every card unchanged, so that
- * `EfaLayout`'s own summary can count what an invalid layout would expose.
- *
- * A workaround: src/layout.ts keeps its `summarize` function private, and `EfaLayout` validates before it summarises.
- * Once `summarize` is exported (from src/private/layout-rules.ts, next to the rules), use it and delete this function.
- */
-function permissiveCapabilities(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): InstanceTypeCapabilities {
-  const devicesOn = (card: number) => Math.max(0, ...interfaces.filter((i) => i.networkCardIndex === card).map((i) => i.deviceIndex + 1));
-  return {
-    ...capabilities,
-    maximumEfaInterfaces: Math.max(capabilities.maximumEfaInterfaces, interfaces.length),
-    maximumNetworkInterfaces: undefined,
-    networkCards: capabilities.networkCards.map((card) => ({
-      ...card,
-      efaSupported: true,
-      maximumNetworkInterfaces: Math.max(card.maximumNetworkInterfaces, devicesOn(card.networkCardIndex)),
-    })),
-  };
-}
-
-/** The figures of a layout, computed by `EfaLayout`: its summary and `EfaLayout.validate`. */
+/** The figures of a layout, from the same summary `EfaLayout` gives and `EfaLayout.validate`. */
 export function layoutFigures(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): LayoutFigures {
   const problems = EfaLayout.validate(capabilities, interfaces);
-  const checkedAgainst = problems.length === 0 ? capabilities : permissiveCapabilities(capabilities, interfaces);
-  const summary = EfaLayout.fromInterfaces(checkedAgainst, interfaces).summary;
+  const summary = summarize(capabilities, interfaces);
   return {
     efaInterfaces: summary.efaCount,
     efaBandwidthInGbps: summary.efaBandwidthInGbps,

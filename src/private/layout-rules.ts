@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import { InstanceTypeCapabilities, NetworkCardCapabilities } from '../capabilities';
+import type { EfaLayoutSummary } from '../layout';
 import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
 import { Problem } from './errors';
 
@@ -30,11 +31,19 @@ export function describeCards(cards: NetworkCardCapabilities[]): string {
   return contiguous && indexes.length > 2 ? `${indexes[0]}–${indexes[indexes.length - 1]}` : indexes.join(', ');
 }
 
+/**
+ * Whether an index is an unresolved token. Token numbers are huge negative doubles, so a small whole number is
+ * answered without asking aws-cdk-lib's token map (the slowest part of checking a layout otherwise).
+ */
+export function isNumberToken(value: number): boolean {
+  return !(Number.isSafeInteger(value) && value >= 0 && value < 1024) && Token.isUnresolved(value);
+}
+
 /** Every rule the interfaces break; interfaces whose indexes are unresolved tokens are not checked. */
 export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
   const type = caps.instanceType;
   const problems: Problem[] = [];
-  const resolved = interfaces.filter((i) => !Token.isUnresolved(i.networkCardIndex) && !Token.isUnresolved(i.deviceIndex));
+  const resolved = interfaces.filter((i) => !isNumberToken(i.networkCardIndex) && !isNumberToken(i.deviceIndex));
   const pairs = new Set<string>();
   const efaCards = new Map<number, number>();
   let efaTotal = 0;
@@ -87,4 +96,21 @@ export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: Netwo
     problems.push({ id: 'too-many-interfaces', message: `${type} supports at most ${maxInterfaces} network interfaces, but the layout has ${interfaces.length}; remove some ENA interfaces.` });
   }
   return problems;
+}
+
+/** What a layout delivers and costs; it counts what an invalid layout would expose, too. */
+export function summarize(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): EfaLayoutSummary {
+  const efa = interfaces.filter((i) => isEfa(i.interfaceType));
+  const ena = interfaces.filter((i) => i.interfaceType !== InterfaceType.EFA_ONLY);
+  const efaCards = new Set(efa.map((i) => i.networkCardIndex));
+  const efaBandwidthInGbps = [...efaCards]
+    .map((card) => caps.networkCards[card]?.baselineBandwidthInGbps ?? 0)
+    .reduce((sum, gbps) => sum + gbps, 0);
+  return {
+    efaCount: efa.length,
+    enaCount: ena.length,
+    networkInterfaceCount: interfaces.length,
+    ipv4AddressesPerNode: ena.length,
+    efaBandwidthInGbps: Math.round(efaBandwidthInGbps * 100) / 100,
+  };
 }
