@@ -13,6 +13,16 @@ function run(...argv: string[]): { code: number; out: string; err: string } {
   return { code, out, err };
 }
 
+/** A failed run: non-zero exit, nothing on stdout, one line on stderr matching `message`, no stack trace. */
+function expectCleanFailure(argv: string[], message: RegExp): void {
+  const { code, out, err } = run(...argv);
+  expect(code).not.toBe(0);
+  expect(out).toBe('');
+  expect(err).toMatch(message);
+  expect(err.trimEnd().split('\n')).toHaveLength(1);
+  expect(err).not.toMatch(/\bat .*\.(ts|js):\d+/);
+}
+
 describe('cdk-efa layout', () => {
   test('prints CloudFormation NetworkInterfaces entries with exactly the three layout keys, in layout order', () => {
     const { code, out } = run('layout', 'p6-b200.48xlarge', '--format', 'json');
@@ -46,14 +56,7 @@ describe('cdk-efa layout', () => {
     ['--profile and --ena-cards are both given', ['layout', 'p5.48xlarge', '--profile', 'single-ip', '--ena-cards', '4'], /give one of them/],
     ['max-bandwidth is not documented for the type', ['layout', 'trn2.48xlarge', '--profile', 'max-bandwidth'], /enaOnCards/],
     ['the command is unknown', ['frobnicate'], /unknown command/],
-  ])('fails when %s: exits non-zero with one line on stderr and no stack trace', (_, argv, message) => {
-    const { code, out, err } = run(...argv);
-    expect(code).not.toBe(0);
-    expect(out).toBe('');
-    expect(err).toMatch(message);
-    expect(err.trimEnd().split('\n')).toHaveLength(1);
-    expect(err).not.toMatch(/\bat .*\.(ts|js):\d+/);
-  });
+  ])('fails when %s: exits non-zero with one line on stderr and no stack trace', (_, argv, message) => expectCleanFailure(argv, message));
 });
 
 describe('cdk-efa instance-types', () => {
@@ -164,12 +167,5 @@ describe('cdk-efa report', () => {
     ['an instance type does not support EFA', ['report', '--instance-type', 't3.micro'], /^cdk-efa: t3\.micro does not support EFA/],
     ['--instance-type has no value', ['report', '--instance-type'], /option '--instance-type <type\.\.\.>' argument missing/],
     ['the format is unknown', ['report', '--format', 'xml'], /argument 'xml' is invalid/],
-  ])('fails when %s: exits non-zero with one line on stderr and no stack trace', (_, argv, message) => {
-    const { code, out, err } = run(...argv);
-    expect(code).not.toBe(0);
-    expect(out).toBe('');
-    expect(err).toMatch(message);
-    expect(err.trimEnd().split('\n')).toHaveLength(1);
-    expect(err).not.toMatch(/\bat .*\.(ts|js):\d+/);
-  });
+  ])('fails when %s: exits non-zero with one line on stderr and no stack trace', (_, argv, message) => expectCleanFailure(argv, message));
 });

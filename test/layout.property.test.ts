@@ -45,6 +45,16 @@ function assertInvariants(caps: InstanceTypeCapabilities, layout: EfaLayout): vo
   expect(EfaLayout.validate(caps, ifaces)).toEqual([]);
 }
 
+/** The recommended layout, or undefined when the engine refuses the options with a cdk-efa error (anything else fails). */
+function recommendedOrRefused(caps: InstanceTypeCapabilities, opts: EfaLayoutOptions): EfaLayout | undefined {
+  try {
+    return EfaLayout.recommended(caps, opts);
+  } catch (e) {
+    expect((e as Error).message).toMatch(/\[cdk-efa:[a-z0-9-]+\]/);
+    return undefined;
+  }
+}
+
 describe('layout properties', () => {
   test.each(TYPES)('%s: the default layout is valid, exposes the most EFAs and uses one IP address', (type) => {
     const caps = EfaInstanceTypes.lookup(type);
@@ -58,13 +68,8 @@ describe('layout properties', () => {
   test('every type with random options either yields a valid layout or throws a cdk-efa error', () => {
     fc.assert(fc.property(fc.constantFrom(...TYPES), options, (type, opts) => {
       const caps = EfaInstanceTypes.lookup(type);
-      let layout: EfaLayout;
-      try {
-        layout = EfaLayout.recommended(caps, opts);
-      } catch (e) {
-        expect((e as Error).message).toMatch(/\[cdk-efa:[a-z0-9-]+\]/);
-        return;
-      }
+      const layout = recommendedOrRefused(caps, opts);
+      if (layout === undefined) return;
       assertInvariants(caps, layout);
       if (opts.efaCount !== undefined) expect(layout.summary.efaCount).toBe(opts.efaCount);
     }), { numRuns: 2000 });
@@ -105,13 +110,8 @@ describe('layout properties', () => {
       })),
     }));
     fc.assert(fc.property(capabilities, options, (caps, opts) => {
-      let layout: EfaLayout;
-      try {
-        layout = EfaLayout.recommended(caps, opts);
-      } catch (e) {
-        expect((e as Error).message).toMatch(/\[cdk-efa:[a-z0-9-]+\]/);
-        return;
-      }
+      const layout = recommendedOrRefused(caps, opts);
+      if (layout === undefined) return;
       assertInvariants(caps, layout);
       // The default uses every EFA-capable card it can reach, up to the maximum, and one IP address.
       if (opts.efaCount === undefined && opts.profile === undefined && opts.primaryInterface === undefined) {
