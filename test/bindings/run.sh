@@ -12,7 +12,8 @@
 # Exits non-zero when a language failed. Logs: .tmp/bindings/logs/LANGUAGE.log.
 #
 # Environment: CDK_EFA_BINDINGS_CACHE moves the caches (default .cache/bindings); CDK_EFA_BINDINGS_SKIP_COMPILE=1
-# reuses lib/ and assets/ as they are instead of running `npx projen bundle` and `npx projen compile` first.
+# reuses lib/ and assets/ as they are instead of running `npx projen compile:if-stale` first (which bundles the Lambda
+# handlers, and compiles with jsii when lib/ is missing or older than the sources).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -246,10 +247,10 @@ run_language() {
   [ $twin_ok = 1 ] && [ $app_ok = 1 ] && phase compare compare "$language"
 }
 
-# 0. The compiled library and its Lambda bundle, as `npx projen build` makes them (without docgen).
+# 0. The compiled library and its Lambda bundle, as `npx projen build` makes them (without docgen); compiled only when stale.
 if [ "${CDK_EFA_BINDINGS_SKIP_COMPILE:-}" != 1 ]; then
   started=$SECONDS
-  if (npx projen bundle && npx projen compile) >"$LOGS/compile.log" 2>&1; then
+  if npx projen compile:if-stale >"$LOGS/compile.log" 2>&1; then
     echo "compile: ok ($((SECONDS - started))s)"
   else
     echo "compile: FAILED ($((SECONDS - started))s); last lines of $LOGS/compile.log:"
