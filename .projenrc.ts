@@ -152,7 +152,7 @@ for (const pattern of ['/.cache/', '/.tmp/', '/cdk.out/', '/.ci/', '/.ci-logs/',
 }
 
 project.addTask('update-instance-types', {
-  description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments',
+  description: 'Regenerate the compiled capability table from data/efa-instance-types.json, merging any describe-instance-types output files given as arguments (with --patch, only the fields they carry, into types already in the table)',
   exec: 'ts-node --project tsconfig.dev.json build-tools/update-instance-types.ts',
   receiveArgs: true,
 });

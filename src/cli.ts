@@ -5,8 +5,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { InstanceTypeCapabilities } from './capabilities';
 import { EfaInstanceTypes } from './instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
-import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
+import { NetworkInterfaceSpec } from './network-interface';
+import { AssemblyMessage, CloudFormationTemplate, inspectTemplate, stackInspectionLines } from './private/inspect-report';
 import { LayoutFigures, LayoutReport, LayoutReportSummary, REPORTED_LAYOUTS, layoutReport } from './private/layout-report';
+import { columnWidths, layoutSummaryText, layoutTableLines, plural, textTable } from './private/layout-table';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliOutput {
@@ -25,6 +27,7 @@ interface LayoutCommandOptions {
   readonly profile?: string;
   readonly enaCards?: number[];
   readonly format: string;
+  readonly verbose?: boolean;
 }
 
 /** The CloudFormation `NetworkInterfaces` entry of one interface: exactly the three layout keys. */
@@ -57,25 +60,13 @@ function profileFrom(options: LayoutCommandOptions): LayoutProfile | undefined {
   return options.profile === 'max-bandwidth' ? LayoutProfile.MAX_BANDWIDTH : LayoutProfile.SINGLE_IP;
 }
 
-/** The width of each column: its longest cell. */
-function columnWidths(header: string[], rows: string[][]): number[] {
-  return header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-}
-
-/** A plain text table: left-aligned columns, two spaces apart. */
+/** A plain text table with a line break after every line. */
 function table(header: string[], rows: string[][], widths: number[] = columnWidths(header, rows)): string {
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return textTable(header, rows, widths).join('\n') + '\n';
 }
 
 function summaryLine(layout: EfaLayout): string {
-  const s = layout.summary;
-  return `${layout.instanceType}: ${s.networkInterfaceCount} network interfaces, ${s.efaCount} EFA, ${s.enaCount} ENA, `
-    + `${s.ipv4AddressesPerNode} IPv4 address(es) per node, ${s.efaBandwidthInGbps} Gbps EFA bandwidth`;
-}
-
-function layoutTable(interfaces: NetworkInterfaceSpec[]): string {
-  return table(['CARD', 'DEVICE', 'TYPE'], interfaces.map((i) => [String(i.networkCardIndex), String(i.deviceIndex), i.interfaceType]));
+  return `${layout.instanceType}: ${layoutSummaryText(layout.summary)}`;
 }
 
 function describeAccelerators(caps: InstanceTypeCapabilities): string {
@@ -86,7 +77,7 @@ function defaultEfaGbps(caps: InstanceTypeCapabilities): string {
   return String(EfaLayout.recommended(caps).summary.efaBandwidthInGbps);
 }
 
-/** Every `*.template.json` below `target`, or `target` itself when it is a file. */
+/** Every `*.template.json` below `target` (asset folders aside), or `target` itself when it is a file. */
 function templateFiles(target: string): string[] {
   if (!fs.existsSync(target)) {
     throw new Error(`${target} does not exist; give a cloud assembly folder (cdk.out) or a template file.`);
@@ -99,65 +90,68 @@ function templateFiles(target: string): string[] {
     .flatMap((entry) => {
       const full = path.join(target, entry.name);
       if (entry.isDirectory()) {
-        return templateFiles(full);
+        return entry.name.startsWith('asset.') ? [] : templateFiles(full);
       }
       return entry.name.endsWith('.template.json') ? [full] : [];
     });
 }
 
-interface TemplateResource {
-  readonly Type?: string;
-  readonly Properties?: {
-    readonly LaunchTemplateData?: {
-      readonly InstanceType?: unknown;
-      readonly NetworkInterfaces?: Array<Record<string, unknown>>;
-    };
-  };
+interface ManifestEntry {
+  readonly type?: string;
+  readonly data?: unknown;
 }
 
-const INTERFACE_TYPES: string[] = Object.values(InterfaceType);
-
-function specFromTemplate(entry: Record<string, unknown>): NetworkInterfaceSpec {
-  const type = entry.InterfaceType ?? InterfaceType.INTERFACE;
-  return {
-    networkCardIndex: typeof entry.NetworkCardIndex === 'number' ? entry.NetworkCardIndex : 0,
-    deviceIndex: typeof entry.DeviceIndex === 'number' ? entry.DeviceIndex : 0,
-    interfaceType: (INTERFACE_TYPES.includes(String(type)) ? type : InterfaceType.INTERFACE) as InterfaceType,
-  };
+interface StackArtifact {
+  readonly type?: string;
+  readonly displayName?: string;
+  readonly properties?: { readonly templateFile?: string };
+  readonly metadata?: Record<string, ManifestEntry[]>;
+  readonly additionalMetadataFile?: string;
 }
 
-/** Prints the layout of every launch template in the templates; returns how many layouts break a rule. */
-function inspect(target: string, io: CliOutput): number {
-  let invalid = 0;
-  let found = 0;
-  for (const file of templateFiles(target)) {
-    const template = JSON.parse(fs.readFileSync(file, 'utf-8')) as { Resources?: Record<string, TemplateResource> };
-    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
-      if (resource.Type !== 'AWS::EC2::LaunchTemplate') {
-        continue;
-      }
-      found++;
-      const data = resource.Properties?.LaunchTemplateData ?? {};
-      const instanceType = typeof data.InstanceType === 'string' ? data.InstanceType : undefined;
-      const interfaces = (data.NetworkInterfaces ?? []).map(specFromTemplate);
-      io.out(`${path.basename(file)} ${logicalId} (${instanceType ?? 'instance type not set'})\n`);
-      const caps = instanceType === undefined ? undefined : EfaInstanceTypes.tryLookup(instanceType);
-      if (caps === undefined) {
-        io.out(layoutTable(interfaces));
-      } else {
-        const problems = EfaLayout.validate(caps, interfaces);
-        if (problems.length === 0) {
-          const layout = EfaLayout.fromInterfaces(caps, interfaces);
-          io.out(`${summaryLine(layout)}\n${layoutTable(layout.interfaces)}`);
-        } else {
-          invalid++;
-          io.out(`${layoutTable(interfaces)}INVALID:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
-        }
-      }
-      io.out('\n');
-    }
+function readJson(file: string): any {
+  return JSON.parse(fs.readFileSync(file, 'utf-8'));
+}
+
+/**
+ * The stack a template belongs to, from the cloud assembly's manifest.json beside it: its display name and the errors
+ * and warnings recorded for its constructs. A template outside a cloud assembly has neither.
+ */
+function stackOf(file: string): { readonly title: string; readonly messages: AssemblyMessage[] } {
+  const dir = path.dirname(file);
+  const manifestFile = path.join(dir, 'manifest.json');
+  const artifacts: Record<string, StackArtifact> = fs.existsSync(manifestFile) ? readJson(manifestFile).artifacts ?? {} : {};
+  const found = Object.entries(artifacts)
+    .find(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile === path.basename(file));
+  if (found === undefined) {
+    return { title: path.basename(file), messages: [] };
   }
-  io.out(`${found} launch template(s), ${invalid} with an invalid EFA layout\n`);
+  const [id, artifact] = found;
+  // Recent aws-cdk-lib versions write a stack's metadata to a file of its own.
+  const metadataFile = artifact.additionalMetadataFile === undefined ? undefined : path.join(dir, artifact.additionalMetadataFile);
+  const extra: Record<string, ManifestEntry[]> = metadataFile !== undefined && fs.existsSync(metadataFile) ? readJson(metadataFile) : {};
+  const messages = [...Object.values(artifact.metadata ?? {}), ...Object.values(extra)].flat()
+    .flatMap((entry): AssemblyMessage[] => {
+      const level = entry.type === 'aws:cdk:error' ? 'error' : (entry.type === 'aws:cdk:warning' ? 'warning' : undefined);
+      return level !== undefined && typeof entry.data === 'string' ? [{ level, text: entry.data }] : [];
+    });
+  return { title: `${artifact.displayName ?? id} (${path.basename(file)})`, messages };
+}
+
+/**
+ * Prints every stack's launch templates (compact layout tables unless `verbose`), EKS node groups, EFA Kubernetes
+ * plugin and findings; returns how many launch templates have an invalid layout.
+ */
+function inspect(target: string, verbose: boolean, io: CliOutput): number {
+  const stacks = templateFiles(target).map((file) => {
+    const { title, messages } = stackOf(file);
+    return inspectTemplate(title, readJson(file) as CloudFormationTemplate, messages);
+  });
+  io.out(stacks.map((stack) => stackInspectionLines(stack, verbose).join('\n') + '\n').join('\n'));
+  const launchTemplates = stacks.flatMap((s) => s.launchTemplates);
+  const invalid = launchTemplates.filter((lt) => lt.problems.length > 0).length;
+  io.out(`${stacks.length > 0 ? '\n' : ''}${plural(stacks.length, 'stack')}, ${plural(launchTemplates.length, 'launch template')}, `
+    + `${invalid} with an invalid EFA layout\n`);
   return invalid;
 }
 
@@ -274,6 +268,7 @@ function buildProgram(io: CliOutput): Command {
     .addOption(new Option('--profile <profile>', 'single-ip (AWS use case 1) or max-bandwidth (use case 2)').choices(['single-ip', 'max-bandwidth']))
     .option('--ena-cards <cards>', 'comma-separated network cards that get an extra ENA, for example 4,8', parseCardList)
     .addOption(format())
+    .option('--verbose', 'with --format table: one row per network interface instead of one per run of cards')
     .action((instanceType: string, options: LayoutCommandOptions) => {
       const layout = EfaLayout.forInstanceType(instanceType, {
         efaCount: options.efaCount,
@@ -283,7 +278,7 @@ function buildProgram(io: CliOutput): Command {
       if (options.format === 'json') {
         io.out(JSON.stringify(layout.interfaces.map(toCloudFormation), undefined, 2) + '\n');
       } else {
-        io.out(`${summaryLine(layout)}\n${layoutTable(layout.interfaces)}`);
+        io.out(`${summaryLine(layout)}\n${layoutTableLines(layout.interfaces, options.verbose).join('\n')}\n`);
       }
     });
 
@@ -321,10 +316,11 @@ function buildProgram(io: CliOutput): Command {
     });
 
   program.command('inspect')
-    .description('print and check the EFA layout of every launch template in a cloud assembly (cdk.out) or template')
+    .description('print and check the EFA layout of every launch template in a cloud assembly (cdk.out) or template, and summarize each stack: EKS node groups and their subnets, the EFA Kubernetes plugin, cdk-efa findings')
     .argument('<path>', 'a cdk.out folder or a *.template.json file')
-    .action((target: string) => {
-      if (inspect(target, io) > 0) {
+    .option('--verbose', 'one layout table row per network interface instead of one per run of cards')
+    .action((target: string, options: { verbose?: boolean }) => {
+      if (inspect(target, options.verbose ?? false, io) > 0) {
         throw new Error('some launch templates have an invalid EFA layout (see above).');
       }
     });

@@ -8,6 +8,7 @@ import { IConstruct } from 'constructs';
 import { EfaEksExampleStack } from '../../examples/eks';
 import { EfaLaunchTemplatesExampleStack } from '../../examples/launch-templates';
 import { EfaChecks, EfaLaunchTemplate, EfaNodeGroup, EfaSecurityGroup } from '../../src';
+import { HAS_VALIDATIONS } from '../cdk-version';
 
 /** The example app, as examples/app.ts builds it. */
 function exampleApp(outdir?: string): { app: App; stacks: Stack[] } {
@@ -39,7 +40,9 @@ interface NagReport {
 }
 
 describe('example app', () => {
-  test('passes cdk-nag AwsSolutions with no unacknowledged errors from cdk-efa resources', () => {
+  // cdk-nag 3 plugs into aws-cdk-lib's Validations (2.270.0 and later); at the peer floor there is no Validations to
+  // plug into, and cdk-efa's acknowledgements do nothing (src/private/nag.ts).
+  (HAS_VALIDATIONS ? test : test.skip)('passes cdk-nag AwsSolutions with no unacknowledged errors from cdk-efa resources', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
     const { app } = exampleApp(outdir);
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
