@@ -133,13 +133,31 @@ export interface MergeOptions {
   readonly sourceNames?: readonly string[];
 }
 
-/** What `mergeDescribeOutputs` returns. */
+/** Options for `patchDescribeOutputs`. */
+export interface PatchOptions {
+  /**
+   * Names of the patches (for example their file names), in the same order, used in warnings.
+   *
+   * @default - "patch 1", "patch 2", ...
+   */
+  readonly sourceNames?: readonly string[];
+
+  /**
+   * Tag added to `CdkEfa.Source` (joined with `+`) of every entry a patch sets a field of, unless the tag is
+   * already there; for example `C` for the VPC CNI limits file.
+   *
+   * @default - `CdkEfa.Source` is left as it is
+   */
+  readonly sourceTag?: string;
+}
+
+/** What `mergeDescribeOutputs` and `patchDescribeOutputs` return. */
 export interface MergeResult {
   /** The merged data, sorted by instance type. */
   readonly output: DescribeInstanceTypesOutput;
   /** Disagreements and dropped entries, one sentence each. */
   readonly warnings: string[];
-  /** Instance types found only in the fresh outputs, sorted. */
+  /** Instance types found only in the fresh outputs, sorted (always empty for `patchDescribeOutputs`). */
   readonly added: string[];
   /** Instance types of the base whose entry changed, sorted. */
   readonly updated: string[];
@@ -478,6 +496,145 @@ export function mergeDescribeOutputs(
     added: added.sort(compareStrings),
     updated: updated.sort(compareStrings),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Patching: merging a few fields per type from a source other than EC2.
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** Merges `patch` into `base`: objects key by key, recursively; any other value of the patch (arrays too) replaces. */
+function mergeJson(base: unknown, patch: unknown): unknown {
+  if (isJsonObject(base) && isJsonObject(patch)) {
+    const merged: { [key: string]: unknown } = { ...base };
+    for (const [key, value] of Object.entries(patch)) {
+      merged[key] = mergeJson(base[key], value);
+    }
+    return merged;
+  }
+  return patch === undefined ? base : patch;
+}
+
+/** Whether a JSON value holds anything but empty objects. */
+function holdsValue(value: unknown): boolean {
+  return isJsonObject(value) ? Object.values(value).some(holdsValue) : value !== undefined;
+}
+
+/** The overlay with `tag` added to its `Source`, unless one of the `+`-joined parts of the `Source` is `tag` already. */
+function withSourceTag(instanceType: string, overlay: CdkEfaOverlay | undefined, tag: string): CdkEfaOverlay {
+  const source = overlay?.Source;
+  if (source !== undefined && source.split('+').map((part) => part.trim()).includes(tag)) {
+    return overlay as CdkEfaOverlay;
+  }
+  const tagged = { ...overlay, Source: source === undefined || source === '' ? tag : `${source}+${tag}` };
+  return readOverlay(new FieldReader(instanceType, tagged, 'CdkEfa'));
+}
+
+/**
+ * Merges patches, files in the shape of `DescribeInstanceTypes` output whose entries carry only some fields (for
+ * example `NetworkInfo.Ipv4AddressesPerInterface` from the Amazon VPC CNI's limits file), into the base data of
+ * `data/efa-instance-types.json`.
+ *
+ * - Each entry's EC2 fields that cdk-efa uses are merged into the base entry of its type: objects key by key, any other
+ *   value (arrays such as `NetworkInfo.NetworkCards` too) replaces the base's. Every other field, and a `CdkEfa` key,
+ *   is ignored.
+ * - A patch never adds a type: entries whose type is not in the base are ignored, with one warning per patch, and so
+ *   is an entry that would leave `NetworkInfo.EfaSupported` other than true, with a warning.
+ * - `Verified` stays as it is: a few fields from elsewhere do not verify the rest of a row.
+ * - Patches apply in order, so a later one wins.
+ *
+ * @param base the current data (`data/efa-instance-types.json`)
+ * @param patches any number of partial `DescribeInstanceTypes`-shaped outputs, in order of precedence (later wins)
+ * @param options names of the patches for the warnings, and the tag for `CdkEfa.Source`
+ * @returns the merged data sorted by instance type, the warnings, and the updated instance types (`added` is empty)
+ * @throws Error naming the instance type and field when an entry has a field of the wrong type
+ */
+export function patchDescribeOutputs(
+  base: RawDescribeInstanceTypesOutput,
+  patches: readonly RawDescribeInstanceTypesOutput[],
+  options: PatchOptions = {},
+): MergeResult {
+  const tag = options.sourceTag;
+  if (tag !== undefined && (tag.trim() === '' || tag.includes('+') || tag !== tag.trim())) {
+    throw new Error(`source tag ${JSON.stringify(tag)} must be non-empty, without "+" or surrounding spaces`);
+  }
+  const warnings: string[] = [];
+  const original = readBase(base, warnings);
+  const merged = new Map(original);
+  patches.forEach((patch, patchIndex) => {
+    const source = options.sourceNames?.[patchIndex] ?? `patch ${patchIndex + 1}`;
+    const unknown: string[] = [];
+    patch.InstanceTypes.forEach((raw, index) => {
+      const [entry, instanceType] = entryReader(raw, source, index);
+      const { InstanceType: _, ...fields } = readEc2Fields(entry, instanceType);
+      const previous = merged.get(instanceType);
+      if (previous === undefined) {
+        unknown.push(instanceType);
+        return;
+      }
+      const { CdkEfa: overlay, ...ec2 } = previous;
+      const combined = mergeJson(ec2, fields) as JsonObject;
+      const next = readEc2Fields(new FieldReader(instanceType, combined, ''), instanceType);
+      if (next.NetworkInfo?.EfaSupported !== true) {
+        warnings.push(`${instanceType}: ${source} would leave NetworkInfo.EfaSupported other than true; ignored that entry`);
+        return;
+      }
+      const tagged = tag !== undefined && holdsValue(fields) ? withSourceTag(instanceType, overlay, tag) : overlay;
+      merged.set(instanceType, withoutUndefined({ ...next, CdkEfa: tagged }));
+    });
+    if (unknown.length > 0) {
+      // A patch cut from a file about every instance type (the VPC CNI's) names many types without EFA: one warning.
+      const listed = summarizeDifferences(unknown.sort(compareStrings));
+      warnings.push(`${source}: ignored ${unknown.length} entries whose type is not in the base data (a patch never adds a type): ${listed}`);
+    }
+  });
+  const updated = [...merged]
+    .filter(([instanceType, info]) => !sameJson(original.get(instanceType), info))
+    .map(([instanceType]) => instanceType);
+  return {
+    output: { InstanceTypes: [...merged.values()].sort(byInstanceType) },
+    warnings,
+    added: [],
+    updated: updated.sort(compareStrings),
+  };
+}
+
+/** The command line of `update-instance-types`, parsed. */
+export interface UpdateArguments {
+  /** Whether the files are patches (`--patch`) rather than `describe-instance-types` output. */
+  readonly patch: boolean;
+  /** The tag for `CdkEfa.Source` of patched entries (`--source=TAG`); only with `--patch`. */
+  readonly sourceTag?: string;
+  /** The files to merge, in order. */
+  readonly files: string[];
+}
+
+/**
+ * Parses the arguments of `update-instance-types`: `[--patch [--source=TAG]] [file ...]`.
+ *
+ * @param args the arguments after the script name
+ * @returns the parsed arguments
+ * @throws Error on an unknown option, an empty `--source`, or `--source` without `--patch`
+ */
+export function parseUpdateArguments(args: readonly string[]): UpdateArguments {
+  let patch = false;
+  let sourceTag: string | undefined;
+  const files: string[] = [];
+  for (const arg of args) {
+    if (arg === '--patch') {
+      patch = true;
+    } else if (arg.startsWith('--source=')) {
+      sourceTag = arg.slice('--source='.length);
+      if (sourceTag === '') throw new Error('--source needs a tag, for example --source=C');
+    } else if (arg.startsWith('--')) {
+      throw new Error(`unknown option ${arg}; usage: update-instance-types [--patch [--source=TAG]] [file ...]`);
+    } else {
+      files.push(arg);
+    }
+  }
+  if (sourceTag !== undefined && !patch) {
+    throw new Error('--source only applies to patches; add --patch, or leave --source out for describe-instance-types output');
+  }
+  return withoutUndefined({ patch, sourceTag, files });
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

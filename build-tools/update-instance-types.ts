@@ -4,6 +4,12 @@
  * Merges `aws ec2 describe-instance-types --filters Name=network-info.efa-supported,Values=true` output files (for
  * example one per region; a later file wins) into data/efa-instance-types.json, then regenerates
  * src/private/instance-types.generated.ts from it. With no arguments it only regenerates the table.
+ *
+ * `npx projen update-instance-types --patch [--source=TAG] patch.json ...`
+ *
+ * Merges files in the same shape whose entries carry only some fields (for example
+ * `NetworkInfo.Ipv4AddressesPerInterface` from the Amazon VPC CNI's limits file) into the entries of types already in
+ * the data, keeping every other field, and adds TAG to each patched entry's `CdkEfa.Source`. See `patchDescribeOutputs`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'fs';
 import * as path from 'path';
@@ -12,6 +18,8 @@ import {
   mergeDescribeOutputs,
   MergeResult,
   parseDescribeOutput,
+  parseUpdateArguments,
+  patchDescribeOutputs,
   RawDescribeInstanceTypesOutput,
   renderTableSource,
   toCapabilities,
@@ -46,18 +54,21 @@ function formatData(output: DescribeInstanceTypesOutput): string {
   return `${JSON.stringify(output, undefined, 2)}\n`;
 }
 
-function summary(before: number, result: MergeResult, files: number): string {
+function summary(before: number, result: MergeResult, files: number, kind: string): string {
   const after = result.output.InstanceTypes.length;
   return `update-instance-types: ${before} instance types before, ${after} after; `
-    + `${result.added.length} added, ${result.updated.length} updated, from ${files} describe-instance-types file(s)`;
+    + `${result.added.length} added, ${result.updated.length} updated, from ${files} ${kind} file(s)`;
 }
 
-function main(args: readonly string[]): void {
+function main(argv: readonly string[]): void {
+  const args = parseUpdateArguments(argv);
   const dataName = path.relative(process.cwd(), DATA_FILE);
   const base = readDescribeOutput(DATA_FILE, dataName);
-  const fresh = args.map((arg) => readDescribeOutput(path.resolve(arg), arg));
+  const inputs = args.files.map((file) => readDescribeOutput(path.resolve(file), file));
 
-  const result = mergeDescribeOutputs(base, fresh, { sourceNames: args });
+  const result = args.patch
+    ? patchDescribeOutputs(base, inputs, { sourceNames: args.files, sourceTag: args.sourceTag })
+    : mergeDescribeOutputs(base, inputs, { sourceNames: args.files });
   // Convert every row before writing anything, so an invalid entry leaves both files untouched.
   const source = renderTableSource(result.output.InstanceTypes.map(toCapabilities));
 
@@ -67,7 +78,8 @@ function main(args: readonly string[]): void {
   writeFileSync(DATA_FILE, formatData(result.output));
   mkdirSync(path.dirname(TABLE_FILE), { recursive: true });
   writeFileSync(TABLE_FILE, source);
-  process.stdout.write(`${summary(base.InstanceTypes.length, result, args.length)}\n`);
+  const kind = args.patch ? 'patch' : 'describe-instance-types';
+  process.stdout.write(`${summary(base.InstanceTypes.length, result, args.files.length, kind)}\n`);
 }
 
 try {

@@ -7,6 +7,7 @@ import { EfaCluster, EfaKubernetesPlugin } from '../src';
 
 /**
  * An EKS cluster (aws-eks-v2) with three EFA node groups: p5.48xlarge, a p5.48xlarge Capacity Block, and trn2.48xlarge.
+ * All three share the cluster's one EFA security group, so the two p5 groups can exchange EFA traffic.
  */
 export class EfaEksExampleStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -32,7 +33,9 @@ export class EfaEksExampleStack extends Stack {
       taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: eks.TaintEffect.NO_SCHEDULE }],
     });
 
-    // A Capacity Block for ML: no placement group, the reservation in the launch template.
+    // A Capacity Block for ML: no placement group, the reservation in the launch template. The subnet must be in the
+    // reservation's Availability Zone; the deploy-time offering check reads the reservation and verifies it. Desired
+    // size 0: EKS upgrades a Capacity Block node group only at desired size 0.
     efaCluster.addEfaNodeGroup('P5CapacityBlock', {
       instanceTypes: [new ec2.InstanceType('p5.48xlarge')],
       subnet: vpc.privateSubnets[0],
@@ -43,13 +46,13 @@ export class EfaEksExampleStack extends Stack {
       maxSize: 2,
     });
 
-    // Trainium2: 16 EFAs, the Neuron AMI, 2 MiB huge pages for libfabric.
+    // Trainium2: 16 EFAs and the Neuron AMI. No hugepages2MiCount: the AL2023 accelerated AMIs already reserve the
+    // 5128 2 MiB huge pages libfabric needs; set it only to change that number.
     efaCluster.addEfaNodeGroup('Trn2', {
       instanceTypes: [new ec2.InstanceType('trn2.48xlarge')],
       subnet: vpc.privateSubnets[1],
       minSize: 2,
       maxSize: 2,
-      hugepages2MiCount: 5128,
     });
   }
 }

@@ -1,10 +1,11 @@
 import { Annotations, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
-import { CfnAutoScalingGroup } from 'aws-cdk-lib/aws-autoscaling';
-import { CfnComputeEnvironment } from 'aws-cdk-lib/aws-batch';
-import {
-  CfnInstance, CfnLaunchTemplate, CfnPlacementGroup, CfnSecurityGroup, CfnSecurityGroupEgress, CfnSecurityGroupIngress,
+import type { CfnAutoScalingGroupProps } from 'aws-cdk-lib/aws-autoscaling';
+import type { CfnComputeEnvironmentProps } from 'aws-cdk-lib/aws-batch';
+import type {
+  CfnInstanceProps, CfnLaunchTemplateProps, CfnPlacementGroupProps, CfnSecurityGroupEgressProps, CfnSecurityGroupIngressProps,
+  CfnSecurityGroupProps,
 } from 'aws-cdk-lib/aws-ec2';
-import { CfnNodegroup } from 'aws-cdk-lib/aws-eks';
+import type { CfnAddonProps, CfnNodegroupProps } from 'aws-cdk-lib/aws-eks';
 import { IConstruct } from 'constructs';
 import { EfaInstanceTypes } from './instance-types';
 import { EfaLayout } from './layout';
@@ -33,23 +34,27 @@ const ACKNOWLEDGEMENTS = new WeakMap<IConstruct, Map<string, string>>();
  * An aspect that finds EFA mistakes anywhere in a CDK app, including in resources cdk-efa did not create.
  *
  * Add it once: `Aspects.of(app).add(new EfaChecks())`. It reads the L1 properties of every
- * `AWS::EC2::LaunchTemplate`, `AWS::EC2::Instance`, `AWS::EKS::Nodegroup`, `AWS::AutoScaling::AutoScalingGroup`,
- * `AWS::Batch::ComputeEnvironment`, security group and placement group (a launch template's layout is checked against
- * its own instance type and those of every resource that launches from it), and reports, each with a stable rule ID
- * (`cdk-efa:<id>`, listed in docs/errors.md):
+ * `AWS::EC2::LaunchTemplate`, `AWS::EC2::Instance`, `AWS::EKS::Nodegroup`, `AWS::EKS::Addon`,
+ * `AWS::AutoScaling::AutoScalingGroup`, `AWS::Batch::ComputeEnvironment`, security group and placement group (a launch
+ * template's layout is checked against its own instance type and those of every resource that launches from it), and
+ * reports, each with a stable rule ID (`cdk-efa:<id>`, listed in docs/errors.md):
  *
  * - errors: every layout rule EC2 enforces (`efa-only-primary`, `device-index-exceeds-card`, `multiple-efa-on-card`,
  *   `efa-on-ena-only-card`, `too-many-efa`, …); `security-group-missing-self-rules`;
- *   `public-ip-with-multiple-interfaces`; `placement-group-multiple-subnets`; `p4d-mixed`;
+ *   `public-ip-with-multiple-interfaces`; `placement-group-multiple-subnets`; `p4d-mixed`; `vpc-cni-too-old` (a
+ *   `vpc-cni` add-on pinned below v1.18.5 in an app with `efa-only` interfaces);
  * - warnings: `efa-underused` (fewer EFAs than the type supports, with the Gbps left unused) and `efa-ip-per-card`
  *   (several `efa` interfaces, each burning an IP address).
  *
- * Values that are unresolved tokens (an instance type from a parameter, a security group imported by ID) are skipped,
- * not guessed. Properties set with raw `addPropertyOverride` are not seen. Acknowledge a finding on a resource or any
- * of its parents with `EfaChecks.acknowledge(scope, ruleId, reason)`; warnings can also be acknowledged with
- * `Annotations.of(scope).acknowledgeWarning('cdk-efa:<id>')`.
+ * Resources are matched by their CloudFormation type, not by class, so the L1 classes of both `aws-eks` and
+ * `aws-eks-v2` (each has its own `CfnNodegroup` and `CfnAddon`) are checked. Values that are unresolved tokens (an
+ * instance type from a parameter, a security group imported by ID) are skipped, not guessed. Properties set with raw
+ * `addPropertyOverride`, and plain `CfnResource`s without typed properties, are not seen. Acknowledge a finding on a
+ * resource or any of its parents with `EfaChecks.acknowledge(scope, ruleId, reason)`; warnings can also be
+ * acknowledged with `Annotations.of(scope).acknowledgeWarning('cdk-efa:<id>')`.
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
  */
 export class EfaChecks implements IAspect {
   /**
@@ -81,7 +86,7 @@ export class EfaChecks implements IAspect {
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public visit(node: IConstruct): void {
-    if (node instanceof Stack) {
+    if (Stack.isStack(node)) {
       for (const finding of new StackChecker(node).findings()) {
         this.report(finding);
       }
@@ -134,6 +139,17 @@ interface Consumer {
 
 type Resolved = Record<string, any>;
 
+/**
+ * An L1 resource found by its CloudFormation type, with the typed properties of its L1 class.
+ *
+ * Twin L1 classes (aws-eks and aws-eks-v2 `CfnNodegroup`, or two copies of aws-cdk-lib) are distinct classes with the
+ * same property names, so properties are read by name and `instanceof` is never used.
+ */
+type L1<Props> = CfnResource & Partial<Props>;
+
+/** The oldest Amazon VPC CNI that supports `efa-only` interfaces. */
+const MIN_VPC_CNI_FOR_EFA_ONLY: readonly number[] = [1, 18, 5];
+
 /** Reads one stack's L1 resources, resolved, and applies the rules. */
 class StackChecker {
   private readonly resources: CfnResource[];
@@ -161,6 +177,7 @@ class StackChecker {
         this.checkPlacement(consumer.resource, consumer.placementGroup, consumer.subnets);
       }
     }
+    this.checkVpcCni();
     return [...this.findingsByKey.values()];
   }
 
@@ -176,42 +193,32 @@ class StackChecker {
     return value === undefined ? undefined : this.stack.resolve(value);
   }
 
-  private ofType<T extends CfnResource>(type: new (...args: any[]) => T): T[] {
-    return this.resources.filter((r): r is T => r instanceof type);
+  /** This stack's L1 resources of a CloudFormation type, such as `AWS::EKS::Nodegroup`. */
+  private ofType<Props>(cfnType: string): Array<L1<Props>> {
+    return ofCfnType<Props>(this.resources, cfnType);
   }
 
   private launchTemplates(): Launch[] {
-    return this.ofType(CfnLaunchTemplate).map((lt) => {
+    return this.ofType<CfnLaunchTemplateProps>('AWS::EC2::LaunchTemplate').map((lt) => {
       const data: Resolved = this.resolve(lt.launchTemplateData) ?? {};
       return {
         resource: lt,
         instanceType: literal(data.instanceType),
-        interfaces: (asList(data.networkInterfaces) ?? []).map((i: Resolved) => this.templateInterface(i)),
+        interfaces: (asList(data.networkInterfaces) ?? []).map((i: Resolved) => templateInterface(i)),
         securityGroups: asList(data.securityGroupIds)?.map(refTarget),
         placementGroup: data.placement?.groupName,
       };
     });
   }
 
-  private templateInterface(i: Resolved): TemplateInterface {
-    const index = (value: unknown) => (typeof value === 'number' ? value : (value === undefined ? 0 : Token.asNumber(value)));
-    return {
-      networkCardIndex: index(i.networkCardIndex),
-      deviceIndex: index(i.deviceIndex),
-      interfaceType: (i.interfaceType ?? InterfaceType.INTERFACE) as InterfaceType,
-      groups: asList(i.groups)?.map(refTarget),
-      publicIp: i.associatePublicIpAddress === true || i.associatePublicIpAddress === 'true',
-    };
-  }
-
   private consumers(): Consumer[] {
-    const nodegroups = this.ofType(CfnNodegroup).map((ng) => ({
+    const nodegroups = this.ofType<CfnNodegroupProps>('AWS::EKS::Nodegroup').map((ng) => ({
       resource: ng,
       launchTemplate: refTarget(this.resolve(ng.launchTemplate)?.id),
       instanceTypes: literals(this.resolve(ng.instanceTypes)),
       subnets: asList(this.resolve(ng.subnets)),
     }));
-    const groups = this.ofType(CfnAutoScalingGroup).map((asg) => {
+    const groups = this.ofType<CfnAutoScalingGroupProps>('AWS::AutoScaling::AutoScalingGroup').map((asg) => {
       const mixed: Resolved | undefined = this.resolve(asg.mixedInstancesPolicy)?.launchTemplate;
       const spec: Resolved | undefined = this.resolve(asg.launchTemplate) ?? mixed?.launchTemplateSpecification;
       return {
@@ -222,7 +229,7 @@ class StackChecker {
         placementGroup: this.resolve(asg.placementGroup),
       };
     });
-    const batch = this.ofType(CfnComputeEnvironment).map((ce) => {
+    const batch = this.ofType<CfnComputeEnvironmentProps>('AWS::Batch::ComputeEnvironment').map((ce) => {
       const compute: Resolved = this.resolve(ce.computeResources) ?? {};
       return {
         resource: ce,
@@ -233,7 +240,7 @@ class StackChecker {
       };
     });
     // An instance takes EFA interfaces only from a launch template (AWS::EC2::Instance has no InterfaceType).
-    const instances = this.ofType(CfnInstance).map((instance) => ({
+    const instances = this.ofType<CfnInstanceProps>('AWS::EC2::Instance').map((instance) => ({
       resource: instance,
       launchTemplate: refTarget(this.resolve(instance.launchTemplate)?.launchTemplateId),
       instanceTypes: literals([this.resolve(instance.instanceType)]),
@@ -299,7 +306,7 @@ class StackChecker {
   }
 
   private securityGroup(logicalId: string): SecurityGroupRules | undefined {
-    const sg = this.ofType(CfnSecurityGroup).find((g) => this.logicalId(g) === logicalId);
+    const sg = this.ofType<CfnSecurityGroupProps>('AWS::EC2::SecurityGroup').find((g) => this.logicalId(g) === logicalId);
     if (sg === undefined) {
       return undefined;
     }
@@ -310,9 +317,9 @@ class StackChecker {
       const r: Resolved = this.resolve(rule);
       return allTraffic(r.ipProtocol) && refTarget(r.groupId) === logicalId && refTarget(r.peer) === logicalId;
     };
-    const ingress = this.ofType(CfnSecurityGroupIngress)
+    const ingress = this.ofType<CfnSecurityGroupIngressProps>('AWS::EC2::SecurityGroupIngress')
       .some((r) => selfRule({ groupId: r.groupId, peer: r.sourceSecurityGroupId, ipProtocol: r.ipProtocol }));
-    const egress = this.ofType(CfnSecurityGroupEgress)
+    const egress = this.ofType<CfnSecurityGroupEgressProps>('AWS::EC2::SecurityGroupEgress')
       .some((r) => selfRule({ groupId: r.groupId, peer: r.destinationSecurityGroupId, ipProtocol: r.ipProtocol }));
     return {
       path: sg.node.path,
@@ -323,7 +330,7 @@ class StackChecker {
 
   private checkPlacement(resource: CfnResource, placementGroup: unknown, subnets: unknown[] | undefined): void {
     const groupId = refTarget(placementGroup);
-    const group = this.ofType(CfnPlacementGroup).find((g) => this.logicalId(g) === groupId);
+    const group = this.ofType<CfnPlacementGroupProps>('AWS::EC2::PlacementGroup').find((g) => this.logicalId(g) === groupId);
     if (group === undefined || this.resolve(group.strategy) !== 'cluster' || subnets === undefined || subnets.length < 2) {
       return;
     }
@@ -335,6 +342,29 @@ class StackChecker {
     const p4 = types.filter((t) => ['p4d', 'p4de'].includes(familyOf(t)));
     if (p4.length > 0 && p4.length < types.length) {
       this.add(consumer.resource, 'error', 'p4d-mixed', `This mixes ${p4.join(', ')} with ${types.filter((t) => !p4.includes(t)).join(', ')}, but p4d and p4de instances cannot exchange EFA traffic with other instance types; give them a group of their own.`);
+    }
+  }
+
+  /**
+   * `efa-only` interfaces need Amazon VPC CNI 1.18.5 or later. An add-on pinned to an older version is reported when
+   * the app (any stack) has a launch template with an `efa-only` interface; an app without one can pin any version.
+   * Node groups may sit in another stack than the add-on and reach their cluster through cross-stack references, so
+   * the whole app is searched rather than the add-on's cluster.
+   */
+  private checkVpcCni(): void {
+    const pinned = this.ofType<CfnAddonProps>('AWS::EKS::Addon')
+      .map((addon) => ({ addon, name: literal(this.resolve(addon.addonName)), version: literal(this.resolve(addon.addonVersion)) }))
+      .filter(({ name, version }) => name === 'vpc-cni' && version !== undefined && isOlderVersion(version, MIN_VPC_CNI_FOR_EFA_ONLY));
+    if (pinned.length === 0) {
+      return;
+    }
+    const users = efaOnlyLaunchTemplates(this.stack.node.root);
+    if (users.length === 0) {
+      return;
+    }
+    const shown = users.slice(0, 3).join(', ') + (users.length > 3 ? ` and ${users.length - 3} more` : '');
+    for (const { addon, version } of pinned) {
+      this.add(addon, 'error', 'vpc-cni-too-old', `The vpc-cni add-on is pinned to ${version}, but efa-only network interfaces (in ${shown}) need Amazon VPC CNI v1.18.5 or later (EKS User Guide, "node-efa"). Set addonVersion to a v1.18.5 or later build (aws eks describe-addon-versions --addon-name vpc-cni), or acknowledge this finding if those interfaces never run on this cluster.`);
     }
   }
 }
@@ -370,4 +400,50 @@ function literals(values: unknown): string[] {
 /** A resolved list, or undefined when the list itself is an intrinsic (for example `Fn::Split`). */
 function asList(value: unknown): any[] | undefined {
   return Array.isArray(value) ? value : undefined;
+}
+
+/** The L1 resources of a CloudFormation type among `resources`, matched by `cfnResourceType` (see `L1`). */
+function ofCfnType<Props>(resources: CfnResource[], cfnType: string): Array<L1<Props>> {
+  return resources.filter((r) => r.cfnResourceType === cfnType) as Array<L1<Props>>;
+}
+
+/** One resolved launch template interface. */
+function templateInterface(i: Resolved): TemplateInterface {
+  const index = (value: unknown) => (typeof value === 'number' ? value : (value === undefined ? 0 : Token.asNumber(value)));
+  return {
+    networkCardIndex: index(i.networkCardIndex),
+    deviceIndex: index(i.deviceIndex),
+    interfaceType: (i.interfaceType ?? InterfaceType.INTERFACE) as InterfaceType,
+    groups: asList(i.groups)?.map(refTarget),
+    publicIp: i.associatePublicIpAddress === true || i.associatePublicIpAddress === 'true',
+  };
+}
+
+/** The paths of the launch templates, in every stack under `root`, that have an `efa-only` interface. */
+function efaOnlyLaunchTemplates(root: IConstruct): string[] {
+  const resources = root.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c));
+  return ofCfnType<CfnLaunchTemplateProps>(resources, 'AWS::EC2::LaunchTemplate')
+    .filter((lt) => {
+      const data: Resolved = Stack.of(lt).resolve(lt.launchTemplateData) ?? {};
+      return (asList(data.networkInterfaces) ?? []).some((i: Resolved) => templateInterface(i).interfaceType === InterfaceType.EFA_ONLY);
+    })
+    .map((lt) => lt.node.path);
+}
+
+/**
+ * Whether an add-on version such as `v1.18.3-eksbuild.1` is older than `minimum` (major, minor, patch). A version
+ * that does not start with `v<major>.<minor>.<patch>` is not judged.
+ */
+function isOlderVersion(version: string, minimum: readonly number[]): boolean {
+  const match = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version);
+  if (match === null) {
+    return false;
+  }
+  const parts = match.slice(1, 4).map(Number);
+  for (let i = 0; i < minimum.length; i++) {
+    if (parts[i] !== minimum[i]) {
+      return parts[i] < minimum[i];
+    }
+  }
+  return false;
 }

@@ -5,8 +5,21 @@ import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { EfaNodeGroup, EfaNodeGroupOptions } from './efa-node-group';
+import { EfaSecurityGroup } from './efa-security-group';
 import { ChartSettings, NodegroupSettings } from './private/eks-settings';
 import { efaError } from './private/errors';
+
+/** Construct ID of the cluster's shared EFA security group, under the cluster construct (a public contract). */
+const SHARED_SECURITY_GROUP_ID = 'EfaSecurityGroup';
+
+/**
+ * The typed properties cdk-efa sets on the `AWS::EKS::Nodegroup` L1. aws-eks and aws-eks-v2 each have their own
+ * `CfnNodegroup` class; both have these properties.
+ */
+interface NodegroupResource {
+  subnets?: string[];
+  instanceTypes?: string[];
+}
 
 /**
  * An EKS cluster that EFA node groups join, from `aws-cdk-lib/aws-eks-v2` or `aws-cdk-lib/aws-eks`.
@@ -115,12 +128,38 @@ export class EfaCluster {
         capacityType: rest.capacityType as string as eks.CapacityType,
         taints: rest.taints?.map((t) => ({ key: t.key, value: t.value, effect: t.effect as string as eks.TaintEffect })),
       });
-    const resource = nodegroup.node.defaultChild as CfnResource;
-    resource.addPropertyOverride('Subnets', [subnetId]);
+    // Typed L1 properties, not raw overrides, so that aspects such as EfaChecks can read them. The L1 is found by its
+    // CloudFormation type, which both modules' CfnNodegroup classes share.
+    const resource = nodegroup.node.children.find((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::EKS::Nodegroup') as unknown as NodegroupResource;
+    resource.subnets = [subnetId];
     if (instanceTypes !== undefined) {
-      resource.addPropertyOverride('InstanceTypes', instanceTypes.map((t) => t.toString()));
+      resource.instanceTypes = instanceTypes.map((t) => t.toString());
     }
     return nodegroup;
+  }
+
+  /**
+   * The cluster's shared EFA security group: an `EfaSecurityGroup` in the cluster's VPC, created on the first call as
+   * a child of the cluster construct (construct ID `EfaSecurityGroup`) and returned by every later call, through any
+   * `EfaCluster` wrapper of the same cluster.
+   *
+   * EFA traffic flows only between members of one EFA security group, so every `EfaNodeGroup` of the cluster that
+   * names no `securityGroup` uses this one. Pass it to an `EfaLaunchTemplate` of your own (for example a Capacity
+   * Block template) so that its nodes exchange EFA traffic with the cluster's other EFA node groups.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
+   */
+  public sharedEfaSecurityGroup(): ec2.ISecurityGroup {
+    // EfaCluster is a wrapper made anew by each fromClusterV2() or fromCluster() call, so the group is found in the
+    // construct tree, not kept on the wrapper.
+    const existing = this.cluster.node.tryFindChild(SHARED_SECURITY_GROUP_ID);
+    if (existing !== undefined) {
+      return existing as EfaSecurityGroup;
+    }
+    return new EfaSecurityGroup(this.cluster as Construct, SHARED_SECURITY_GROUP_ID, {
+      vpc: this.vpc,
+      description: 'EFA: all traffic between the EFA node groups of one EKS cluster',
+    });
   }
 
   /**

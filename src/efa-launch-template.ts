@@ -116,9 +116,13 @@ export interface EfaLaunchTemplateProps {
 
   /**
    * Whether `capacityReservationId` is a Capacity Block for ML: sets `InstanceMarketOptions.MarketType` to
-   * `capacity-block`. Requires `capacityReservationId`.
+   * `capacity-block`. Requires `capacityReservationId`, and the instance type in the template (`includeInstanceType`
+   * not false): a Capacity Block reserves one instance type. An `EfaNodeGroup` given this template defaults its
+   * `capacityType` to `CAPACITY_BLOCK`.
    *
    * @default false
+   * @throws `cdk-efa:capacity-block-without-reservation` without `capacityReservationId`;
+   *         `cdk-efa:capacity-block-without-instance-type` with `includeInstanceType: false`
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
    */
   readonly capacityBlock?: boolean;
@@ -155,16 +159,19 @@ export interface EfaLaunchTemplateProps {
   readonly blockDevices?: BlockDevice[];
 
   /**
-   * Device name of the root volume in the default block device mapping.
+   * Device name of the volume in the default block device mapping, the one `rootVolumeSizeGiB` sizes.
    *
-   * Amazon Linux 2023 and the EKS-optimized AMIs use `/dev/xvda`; Ubuntu AMIs use `/dev/sda1`.
+   * Amazon Linux 2023 and the EKS-optimized AMIs use `/dev/xvda`; Ubuntu AMIs use `/dev/sda1`. Bottlerocket keeps
+   * its small OS on `/dev/xvda` and container images and data on `/dev/xvdb`, so give `/dev/xvdb` there
+   * (`EfaNodeGroup` does this for Bottlerocket AMI types).
    *
    * @default '/dev/xvda'
+   * @see https://github.com/bottlerocket-os/bottlerocket#default-volumes
    */
   readonly rootDeviceName?: string;
 
   /**
-   * Size of the root volume in the default block device mapping, in GiB.
+   * Size of the volume in the default block device mapping (at `rootDeviceName`), in GiB.
    *
    * @default 100
    */
@@ -226,8 +233,12 @@ export interface EfaLaunchTemplateProps {
 export class EfaLaunchTemplate extends LaunchTemplate {
   private static placementFor(scope: Construct, props: EfaLaunchTemplateProps): EfaPlacement {
     const reserved = props.capacityReservationId !== undefined;
+    // The Capacity Block rules live here, so that EfaNodeGroup asks its launch template instead of repeating them.
     if (props.capacityBlock && !reserved) {
-      throw efaError('capacity-block-without-reservation', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but no capacityReservationId; pass the Capacity Block's reservation ID (cr-...).`);
+      throw efaError('capacity-block-without-reservation', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but no capacityReservationId (an EfaNodeGroup with capacityType CAPACITY_BLOCK sets capacityBlock on the template it creates), and a Capacity Block launch needs its reservation as the target; pass the Capacity Block's reservation ID (cr-...).`);
+    }
+    if (props.capacityBlock && props.includeInstanceType === false) {
+      throw efaError('capacity-block-without-instance-type', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.`);
     }
     if (reserved && props.placement?.mode === 'cluster') {
       throw efaError('placement-group-with-reservation', `EfaLaunchTemplate ${scope.node.path} targets capacity reservation ${props.capacityReservationId} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.`);
@@ -271,6 +282,16 @@ export class EfaLaunchTemplate extends LaunchTemplate {
    */
   public readonly placementGroup?: IPlacementGroup;
 
+  /**
+   * The On-Demand Capacity Reservation or Capacity Block the template launches into (`cr-…`).
+   *
+   * @default - none
+   */
+  public readonly capacityReservationId?: string;
+
+  /** Whether the template launches into a Capacity Block for ML (`InstanceMarketOptions.MarketType: capacity-block`). */
+  public readonly capacityBlock: boolean;
+
   private readonly efaConnections: Connections;
 
   constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
@@ -301,6 +322,8 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     this.efaConnections = new Connections({ securityGroups: [this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])] });
 
     this.placementGroup = EfaLaunchTemplate.placementFor(this, props)._bind(this);
+    this.capacityReservationId = props.capacityReservationId;
+    this.capacityBlock = props.capacityBlock === true;
 
     const interfaceCount = this.layout.interfaces.length;
     if (props.associatePublicIpAddress === true && interfaceCount > 1) {
@@ -318,7 +341,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
       capacityReservationSpecification: props.capacityReservationId === undefined ? undefined : {
         capacityReservationTarget: { capacityReservationId: props.capacityReservationId },
       },
-      instanceMarketOptions: props.capacityBlock ? { marketType: 'capacity-block' } : data.instanceMarketOptions,
+      instanceMarketOptions: this.capacityBlock ? { marketType: 'capacity-block' } : data.instanceMarketOptions,
     };
   }
 

@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, CustomResource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,8 @@ import { AcceleratorKind, InstanceTypeCapabilities } from './capabilities';
 import { EfaCluster } from './efa-cluster';
 import { EfaLaunchTemplate } from './efa-launch-template';
 import { EfaInstanceTypes } from './instance-types';
-import { EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
+import { EfaKubernetesLayout, EfaKubernetesPodOptions, EfaLayout, LayoutProfile, PrimaryInterface } from './layout';
+import { InterfaceType } from './network-interface';
 import { EfaPlacement } from './placement';
 import { familyOf } from './private/aws-recommendations';
 import { Problem, definedKeys, efaError, throwIfProblems } from './private/errors';
@@ -78,6 +79,9 @@ export class EfaKubernetesPlugin {
   ) {}
 }
 
+/** The node label every EfaNodeGroup node carries, and the EFA plugin's DaemonSet selects by. */
+const EFA_SUPPORTED_LABEL = 'cdk-efa.io/efa-supported';
+
 /** Construct IDs of the per-cluster charts, under the cluster construct. */
 const CHART_IDS: Record<string, string> = { 'device-plugin': 'EfaDevicePlugin', 'dra-driver': 'EfaDraDriver' };
 
@@ -105,7 +109,11 @@ export interface EfaNodeGroupOptions {
   /**
    * The primary interface.
    *
-   * @default - `PrimaryInterface.ENA` (see `EfaLayoutOptions.primaryInterface`)
+   * @default - chosen for the Amazon VPC CNI by `EfaLayout.forKubernetesNodes()`: `PrimaryInterface.ENA`, as AWS
+   *            recommends, unless AWS's `efa-only` at network card 0 device 1 would leave the CNI fewer pod IPv4
+   *            addresses than max-pods needs (p5, p5e, p5en, trn2, hpc7a and other types whose card 0 takes 2
+   *            interfaces); then `PrimaryInterface.EFA`, which keeps the same EFA count
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   readonly primaryInterface?: PrimaryInterface;
 
@@ -118,17 +126,22 @@ export interface EfaNodeGroupOptions {
 
   /**
    * A launch template of your own, instead of the one the node group creates. It must have no instance profile
-   * (`role`). Cannot be combined with the layout options, `placement`, `capacityReservationId`, `securityGroup` or
-   * `hugepages2MiCount`, which shape the created template.
+   * (`role`). Cannot be combined with the layout options, `placement`, `capacityReservationId`, `securityGroup`,
+   * `hugepages2MiCount` or `rootVolumeSizeGiB`, which shape the created template. Its capacity reservation and
+   * Capacity Block setting (`capacityBlock: true`) apply to the node group.
    *
    * @default - an `EfaLaunchTemplate` with construct ID `LaunchTemplate`
    */
   readonly launchTemplate?: EfaLaunchTemplate;
 
   /**
-   * The EFA security group.
+   * The EFA security group. EFA traffic flows only between members of one EFA security group, so node groups that
+   * exchange EFA traffic (for example an On-Demand group and a Capacity Block group of one training job) must share
+   * it.
    *
-   * @default - a new `EfaSecurityGroup` in the cluster's VPC
+   * @default - the cluster's shared `EfaSecurityGroup`, created once per cluster as a child of the cluster construct
+   *            (construct ID `EfaSecurityGroup`) and used by every EFA node group of the cluster that names no group
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
    */
   readonly securityGroup?: ec2.ISecurityGroup;
 
@@ -143,14 +156,21 @@ export interface EfaNodeGroupOptions {
   /**
    * The subnet the nodes launch in. EFA traffic does not cross subnets, so a node group uses exactly one.
    *
+   * It must not be one of the VPC's public subnets (`cdk-efa:public-subnet`): a node with several network interfaces
+   * gets no public IPv4 address, so without a NAT gateway it reaches neither EKS nor ECR and never joins. A subnet
+   * that is in none of the VPC's subnet lists gets a warning (`cdk-efa:subnet-type-unknown`). With a capacity
+   * reservation the subnet must be in the reservation's Availability Zone; the offering check verifies it.
+   *
    * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId` (see those)
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   readonly subnet?: ec2.ISubnet;
 
   /**
-   * The subnets to choose the one subnet from.
+   * The subnets to choose the one subnet from. Public subnets are left out of the choice (see `subnet`); a selection
+   * of public subnets only is an error.
    *
-   * @default - the VPC's default selection (private subnets if it has any)
+   * @default - the VPC's default selection (private subnets if it has any, else isolated ones), never public subnets
    */
   readonly vpcSubnets?: ec2.SubnetSelection;
 
@@ -172,22 +192,27 @@ export interface EfaNodeGroupOptions {
   /**
    * Check at deploy time, before the node group is created, that the subnet's Availability Zone offers the instance
    * types (a custom resource calling `DescribeSubnets` and `DescribeInstanceTypeOfferings`). A zone that does not
-   * offer them fails the deployment within seconds, naming the AZ IDs that do.
+   * offer them fails the deployment within seconds, naming the AZ IDs that do. With a capacity reservation it also
+   * reads the reservation (`DescribeCapacityReservations`) and chooses, or verifies, a subnet in its Availability
+   * Zone; turning the check off then gets a warning (`cdk-efa:reservation-zone-unchecked`).
    *
    * @default true
    */
   readonly offeringCheck?: boolean;
 
   /**
-   * The capacity type.
+   * The capacity type. `CAPACITY_BLOCK` needs a launch template for a Capacity Block: the created one is, given
+   * `capacityReservationId`; your own one needs `capacityBlock: true` (`cdk-efa:capacity-type-mismatch`).
    *
-   * @default eksv2.CapacityType.ON_DEMAND
+   * @default - `CAPACITY_BLOCK` when `launchTemplate` is for a Capacity Block, else `ON_DEMAND`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
    */
   readonly capacityType?: eksv2.CapacityType;
 
   /**
-   * The On-Demand Capacity Reservation or Capacity Block to launch into. Required with
-   * `capacityType: CAPACITY_BLOCK`.
+   * The On-Demand Capacity Reservation or Capacity Block to launch into (`cr-…`), put in the created launch template.
+   * Required with `capacityType: CAPACITY_BLOCK`, unless your `launchTemplate` carries it. The subnet must be in the
+   * reservation's Availability Zone: the offering check reads the reservation and chooses, or verifies, the subnet.
    *
    * @default - none
    * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
@@ -211,21 +236,25 @@ export interface EfaNodeGroupOptions {
   readonly minSize?: number;
 
   /**
-   * Desired number of nodes.
+   * Desired number of nodes. A Capacity Block node group with a desired size above 0 gets a warning
+   * (`cdk-efa:capacity-block-desired-size`): EKS upgrades such a group only at desired size 0.
    *
    * @default - `minSize`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
    */
   readonly desiredSize?: number;
 
   /**
    * Maximum number of nodes.
    *
-   * @default - `desiredSize`
+   * @default - `desiredSize`, tokens included
    */
   readonly maxSize?: number;
 
   /**
-   * Kubernetes labels for the nodes, on top of `cdk-efa.io/efa-supported` and `cdk-efa.io/efa-count`.
+   * Kubernetes labels for the nodes, on top of `cdk-efa.io/efa-supported` and `cdk-efa.io/efa-count`. cdk-efa's own
+   * labels win over labels of the same key here: the EFA plugin's DaemonSet selects nodes by
+   * `cdk-efa.io/efa-supported=true`.
    *
    * @default - only cdk-efa's labels
    */
@@ -253,7 +282,9 @@ export interface EfaNodeGroupOptions {
   readonly nodegroupName?: string;
 
   /**
-   * How pods get EFA devices: the device plugin or the DRA driver, installed once per cluster.
+   * How pods get EFA devices: the device plugin or the DRA driver, installed once per cluster. Its DaemonSet runs on
+   * the nodes labelled `cdk-efa.io/efa-supported=true` (every `EfaNodeGroup` node), not on the chart's built-in list
+   * of instance types, which lags behind EC2.
    *
    * @default - `DRA_DRIVER` when the cluster's Kubernetes version is known and at least 1.34, else `DEVICE_PLUGIN`
    */
@@ -262,17 +293,21 @@ export interface EfaNodeGroupOptions {
   /**
    * Number of 2 MiB huge pages to reserve on each node (`vm.nr_hugepages`), for libfabric and NCCL. Set in a MIME
    * multipart user data part that runs before the node joins the cluster, so EKS merges it with its own.
-   * Not available with Bottlerocket AMI types.
+   * Not available with Bottlerocket AMI types. The EKS-optimized AL2023 accelerated AMIs (NVIDIA, Neuron) already
+   * reserve 5128 pages; set this only to change that.
    *
-   * @default - none reserved
+   * @default - none reserved by cdk-efa (the AMI's own setting applies)
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   readonly hugepages2MiCount?: number;
 
   /**
    * Size of each node's root volume, in GiB (set in the launch template; node groups with a launch template cannot
-   * set `diskSize`).
+   * set `diskSize`). With a Bottlerocket AMI type it sizes the data volume `/dev/xvdb`, where container images live,
+   * and leaves the OS volume `/dev/xvda` as the AMI has it.
    *
    * @default 100
+   * @see https://github.com/bottlerocket-os/bottlerocket#default-volumes
    */
   readonly rootVolumeSizeGiB?: number;
 
@@ -283,6 +318,28 @@ export interface EfaNodeGroupOptions {
    *            default warm interface), or 100 when that is unknown
    */
   readonly podIpv4AddressesPerNode?: number;
+
+  /**
+   * The kubelet's max-pods on the nodes, a count of pods, when you set it yourself (for example in a nodeadm
+   * `NodeConfig`). cdk-efa does not set it: it checks that the layout leaves the Amazon VPC CNI `maxPods − 2` pod IPv4
+   * addresses, chooses the primary interface by it, and warns (`cdk-efa:pod-ip-shortfall`) when no layout does.
+   *
+   * @default - what EKS sets: network card 0's interfaces × (IPv4 addresses per interface − 1) + 2, at most 250; 250
+   *            with `vpcCniPrefixDelegation`
+   * @throws if it is not a whole number of at least 1
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  readonly maxPods?: number;
+
+  /**
+   * Whether the cluster's Amazon VPC CNI runs with prefix delegation (`ENABLE_PREFIX_DELEGATION=true`), which gives
+   * each of network card 0's interfaces 16 times the pod addresses. cdk-efa does not configure the CNI; this only
+   * informs the pod-address check (see `maxPods`).
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+   */
+  readonly vpcCniPrefixDelegation?: boolean;
 }
 
 /**
@@ -297,7 +354,7 @@ export interface EfaNodeGroupProps extends EfaNodeGroupOptions {
  * An EKS managed node group whose every node has all its EFA interfaces, in one subnet and one placement group, with
  * the Kubernetes side ready to schedule EFA pods.
  *
- * It creates (or takes from you) an `EfaSecurityGroup`, attached next to the cluster security group; a cluster
+ * It uses the cluster's shared `EfaSecurityGroup` (or yours), attached next to the cluster security group; a cluster
  * placement group; an `EfaLaunchTemplate` that obeys the EKS rules (no `SubnetId`, no instance profile, no node group
  * `diskSize`); the `AWS::EKS::Nodegroup`, with the AMI type chosen from the instance type; a deploy-time check that
  * the subnet's Availability Zone offers the instance type; and, once per cluster, the EFA device plugin or DRA driver.
@@ -349,35 +406,58 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     if (props.hugepages2MiCount !== undefined && this.amiType.startsWith('BOTTLEROCKET')) {
       throw efaError('hugepages-on-bottlerocket', `EfaNodeGroup ${this.node.path} asks for hugepages2MiCount with AMI type ${this.amiType}; Bottlerocket takes kernel settings in its TOML settings, not in shell user data. Use an AL2023 AMI type, or set vm.nr_hugepages through Bottlerocket settings and leave hugepages2MiCount unset.`);
     }
-    if (props.capacityType === eksv2.CapacityType.CAPACITY_BLOCK && props.capacityReservationId === undefined) {
-      throw efaError('capacity-block-without-reservation', `EfaNodeGroup ${this.node.path} has capacityType CAPACITY_BLOCK but no capacityReservationId; pass the Capacity Block's reservation ID (cr-...).`);
-    }
 
+    // The VPC CNI gives pods addresses on network card 0 only: the layout engine chooses the primary interface that
+    // leaves it enough for max-pods (or checks the user's own launch template's layout).
+    const podOptions: EfaKubernetesPodOptions = { maxPods: props.maxPods, prefixDelegation: props.vpcCniPrefixDelegation };
+    const layoutOptions = { efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile };
+    const chosen = props.launchTemplate === undefined
+      ? EfaLayout.forKubernetesNodes(capabilities[0], { ...layoutOptions, ...podOptions })
+      : undefined;
     this.launchTemplate = props.launchTemplate ?? new EfaLaunchTemplate(this, 'LaunchTemplate', {
       instanceType: instanceTypes[0],
       // With one type the template names it; with several, the node group lists them (EKS takes one or the other).
       includeInstanceType: instanceTypes.length === 1,
       efaCount: props.efaCount,
-      primaryInterface: props.primaryInterface,
+      primaryInterface: chosen!.primaryInterface,
       profile: props.profile,
       vpc: cluster.vpc,
-      securityGroup: props.securityGroup,
+      // One EFA security group per cluster, so that the cluster's node groups can exchange EFA traffic.
+      securityGroup: props.securityGroup ?? cluster.sharedEfaSecurityGroup(),
       additionalSecurityGroups: [cluster.clusterSecurityGroup],
       efaOnlyInterfacesUseEfaSecurityGroupOnly: true,
       placement: props.placement,
+      // The launch template owns the Capacity Block rules (a reservation, one instance type) and enforces them.
       capacityReservationId: props.capacityReservationId,
       capacityBlock: props.capacityType === eksv2.CapacityType.CAPACITY_BLOCK,
+      // Bottlerocket's /dev/xvda is its OS volume; images and data live on /dev/xvdb.
+      rootDeviceName: this.amiType.startsWith('BOTTLEROCKET') ? '/dev/xvdb' : undefined,
       rootVolumeSizeGiB: props.rootVolumeSizeGiB,
       userData: props.hugepages2MiCount === undefined ? undefined : hugepagesUserData(props.hugepages2MiCount),
     });
+    const capacityType = capacityTypeOf(this, this.launchTemplate, props.capacityType);
+    if (capacityType === eksv2.CapacityType.CAPACITY_BLOCK && !Token.isUnresolved(scaling.desiredSize) && scaling.desiredSize > 0) {
+      Annotations.of(this).addWarningV2('cdk-efa:capacity-block-desired-size', `The Capacity Block node group has desiredSize ${scaling.desiredSize}, but EKS upgrades a Capacity Block node group only when its desired size is 0; set minSize and desiredSize to 0 and scale up within the block's time window, or acknowledge this warning.`);
+    }
     this.layout = this.launchTemplate.layout;
-    checkSameLayout(this, capabilities, this.layout, props);
+    const pods = chosen ?? EfaLayout.assessKubernetesPodIps(this.layout, podOptions);
+    warnOnPodNetworking(this, pods);
+    checkSameLayout(this, capabilities, this.layout, { ...props, primaryInterface: pods.primaryInterface });
     this.placementGroupName = this.launchTemplate.placementGroup?.placementGroupName;
 
-    const subnet = chooseSubnet(this, cluster, props);
-    this.subnetId = props.offeringCheck === false
-      ? subnet.subnetIds[0]
-      : offeringCheck(this, subnet.subnetIds, instanceTypes, props.availabilityZoneId);
+    const reservationId = this.launchTemplate.capacityReservationId;
+    const check = props.offeringCheck !== false;
+    const subnet = chooseSubnet(this, cluster, props, {
+      multipleInterfaces: this.layout.interfaces.length > 1,
+      // The deploy-time check chooses among the candidates the one in the reservation's Availability Zone.
+      checkChooses: check && reservationId !== undefined,
+    });
+    if (reservationId !== undefined && !check) {
+      Annotations.of(this).addWarningV2('cdk-efa:reservation-zone-unchecked', `The node group launches into capacity reservation ${reservationId}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.subnets[0].node.path} is in that zone; a subnet in another zone leaves the node group without capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
+    }
+    this.subnetId = check
+      ? offeringCheck(this, subnet.subnetIds, instanceTypes, props.availabilityZoneId, reservationId)
+      : subnet.subnetIds[0];
     warnOnIpBudget(this, subnet.cidrBlock, scaling.maxSize, capabilities[0], this.layout, props.podIpv4AddressesPerNode);
 
     this.kubernetesPlugin = installPlugin(this, cluster, props.kubernetesPlugin);
@@ -386,13 +466,14 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       subnets: { subnets: [subnet.subnets[0]] },
       subnetId: this.subnetId,
       amiType: this.amiType,
-      capacityType: props.capacityType ?? eksv2.CapacityType.ON_DEMAND,
+      capacityType,
       instanceTypes: this.launchTemplate.instanceType === undefined ? instanceTypes : undefined,
       ...scaling,
       labels: {
-        'cdk-efa.io/efa-supported': 'true',
-        'cdk-efa.io/efa-count': String(this.layout.summary.efaCount),
         ...props.labels,
+        // cdk-efa's labels win: the EFA plugin's DaemonSet selects nodes by EFA_SUPPORTED_LABEL.
+        [EFA_SUPPORTED_LABEL]: 'true',
+        'cdk-efa.io/efa-count': String(this.layout.summary.efaCount),
       },
       taints: props.taints,
       nodeRole: props.nodeRole,
@@ -438,25 +519,45 @@ function checkLaunchTemplateOptions(scope: Construct, props: EfaNodeGroupProps):
 function scalingOf(scope: Construct, props: EfaNodeGroupOptions): { minSize: number; desiredSize: number; maxSize: number } {
   const minSize = props.minSize ?? 2;
   const desiredSize = props.desiredSize ?? minSize;
-  const maxSize = props.maxSize ?? Math.max(desiredSize, minSize);
+  // As aws-eks-v2 does: the default follows desiredSize even when it is a token (a CfnParameter), never Math.max on one.
+  const maxSize = props.maxSize ?? desiredSize;
   const problems: Problem[] = [];
   for (const [name, value] of Object.entries({ minSize, desiredSize, maxSize })) {
     if (!Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0)) {
       problems.push({ id: 'invalid-scaling', message: `${name} is ${value}; give a whole number of nodes, 0 or more.` });
     }
   }
-  const known = [minSize, desiredSize, maxSize].every((v) => !Token.isUnresolved(v));
-  if (known && (minSize > desiredSize || desiredSize > maxSize)) {
-    problems.push({ id: 'invalid-scaling', message: `minSize ${minSize}, desiredSize ${desiredSize} and maxSize ${maxSize} must satisfy minSize <= desiredSize <= maxSize.` });
+  // Compare only resolved values: a token is a large negative number in JavaScript.
+  const resolved = (...values: number[]) => values.every((v) => !Token.isUnresolved(v));
+  const ordered = (a: number, b: number) => !resolved(a, b) || a <= b;
+  if (!ordered(minSize, desiredSize) || !ordered(desiredSize, maxSize) || !ordered(minSize, maxSize)) {
+    const shown = (v: number) => (Token.isUnresolved(v) ? '(a token)' : String(v));
+    problems.push({ id: 'invalid-scaling', message: `minSize ${shown(minSize)}, desiredSize ${shown(desiredSize)} and maxSize ${shown(maxSize)} must satisfy minSize <= desiredSize <= maxSize.` });
   }
-  if (known && maxSize < 1) {
+  if (resolved(maxSize) && maxSize < 1) {
     problems.push({ id: 'invalid-scaling', message: 'maxSize is 0, but an EKS managed node group needs a maxSize of at least 1.' });
   }
   throwIfProblems(`EfaNodeGroup ${scope.node.path}`, problems);
-  if (known && maxSize < 2) {
+  if (resolved(maxSize) && maxSize < 2) {
     Annotations.of(scope).addWarningV2('cdk-efa:fewer-than-two-nodes', `The node group can have at most ${maxSize} node, but EFA connects nodes to each other and needs at least 2 to be useful; raise maxSize (and desiredSize) to 2 or more.`);
   }
   return { minSize, desiredSize, maxSize };
+}
+
+/**
+ * The node group's capacity type, from what its launch template is for: a Capacity Block template needs
+ * `CAPACITY_BLOCK`, and `CAPACITY_BLOCK` needs a Capacity Block template.
+ */
+function capacityTypeOf(scope: Construct, lt: EfaLaunchTemplate, asked?: eksv2.CapacityType): eksv2.CapacityType {
+  const capacityType = asked ?? (lt.capacityBlock ? eksv2.CapacityType.CAPACITY_BLOCK : eksv2.CapacityType.ON_DEMAND);
+  const block = capacityType === eksv2.CapacityType.CAPACITY_BLOCK;
+  if (block !== lt.capacityBlock) {
+    const why = block
+      ? `launch template ${lt.node.path} is not for a Capacity Block, and EKS launches a Capacity Block node group only from a template with the capacity-block market type; set capacityBlock: true and capacityReservationId on your EfaLaunchTemplate`
+      : `launch template ${lt.node.path} is for a Capacity Block (capacityBlock: true), which EKS serves only to a CAPACITY_BLOCK node group; leave capacityType unset (it follows the template) or set it to CAPACITY_BLOCK`;
+    throw efaError('capacity-type-mismatch', `EfaNodeGroup ${scope.node.path} has capacityType ${capacityType}, but ${why}.`);
+  }
+  return capacityType;
 }
 
 /** The EKS AMI type the hardware needs. */
@@ -503,6 +604,22 @@ function checkSameLayout(scope: Construct, capabilities: InstanceTypeCapabilitie
   }
 }
 
+/**
+ * Warns when the nodes' layout leaves the Amazon VPC CNI too few pod addresses, or has ENAs on cards the CNI does not
+ * use (it manages network card 0 only, unless ENABLE_MULTI_NIC is on).
+ */
+function warnOnPodNetworking(scope: Construct, pods: EfaKubernetesLayout): void {
+  if (pods.podIpv4AddressesSufficient === false) {
+    Annotations.of(scope).addWarningV2('cdk-efa:pod-ip-shortfall', `${pods.reason} Or acknowledge this warning if fewer pods per node is intended.`);
+  }
+  const enaCards = [...new Set(pods.layout.interfaces
+    .filter((i) => i.interfaceType === InterfaceType.INTERFACE && !Token.isUnresolved(i.networkCardIndex) && i.networkCardIndex > 0)
+    .map((i) => i.networkCardIndex))];
+  if (enaCards.length > 0) {
+    Annotations.of(scope).addWarningV2('cdk-efa:ena-needs-multi-nic', `The nodes' layout has ENA (interface) network interfaces on network card(s) ${enaCards.join(', ')}, but the Amazon VPC CNI assigns pod IP addresses on network card 0 only unless it runs with ENABLE_MULTI_NIC (VPC CNI 1.20 or later), so those interfaces give pods no addresses or bandwidth. Turn on multi-NIC in the VPC CNI, use LayoutProfile.SINGLE_IP, or acknowledge this warning.`);
+  }
+}
+
 function hugepagesUserData(count: number): ec2.UserData {
   if (!Number.isInteger(count) || count < 1) {
     throw efaError('invalid-hugepages', `hugepages2MiCount is ${count}; give a whole number of 2 MiB pages, 1 or more (for example 5128), or leave it unset.`);
@@ -525,14 +642,49 @@ interface ChosenSubnet {
   readonly cidrBlock?: string;
 }
 
-function chooseSubnet(scope: Construct, cluster: EfaCluster, props: EfaNodeGroupOptions): ChosenSubnet {
+interface SubnetChoice {
+  /** Whether the nodes have several network interfaces, and so get no public IPv4 address. */
+  readonly multipleInterfaces: boolean;
+  /** Whether the deploy-time check chooses among the candidates (for a capacity reservation's zone). */
+  readonly checkChooses: boolean;
+}
+
+/** Public, private (including isolated), or unknown: a subnet in none of the VPC's lists, such as an imported one. */
+function subnetKindOf(vpc: ec2.IVpc, subnet: ec2.ISubnet): 'public' | 'private' | 'unknown' {
+  // The same subnet has the same ID string, a token's included.
+  const isIn = (list: ec2.ISubnet[]) => list.some((s) => s === subnet || s.subnetId === subnet.subnetId);
+  if (isIn(vpc.publicSubnets)) {
+    return 'public';
+  }
+  return isIn(vpc.privateSubnets) || isIn(vpc.isolatedSubnets) ? 'private' : 'unknown';
+}
+
+const NO_PUBLIC_IP = 'a node with several network interfaces gets no public IPv4 address, so in a public subnet it reaches neither EKS nor ECR and never joins the cluster';
+
+function chooseSubnet(scope: Construct, cluster: EfaCluster, props: EfaNodeGroupOptions, choice: SubnetChoice): ChosenSubnet {
+  const vpc = cluster.vpc;
+  const warnIfUnknown = (subnets: ec2.ISubnet[]) => {
+    const unknown = subnets.filter((s) => subnetKindOf(vpc, s) === 'unknown').map((s) => s.node.path);
+    if (choice.multipleInterfaces && unknown.length > 0) {
+      Annotations.of(scope).addWarningV2('cdk-efa:subnet-type-unknown', `Subnet ${unknown.join(', ')} is none of the VPC's public, private or isolated subnets, so cdk-efa cannot tell whether it is public; ${NO_PUBLIC_IP}. Make sure it routes to a NAT gateway (or has VPC endpoints for EKS, ECR and S3) and acknowledge this warning, or pass a subnet of the cluster's VPC.`);
+    }
+  };
   if (props.subnet !== undefined) {
     if (props.vpcSubnets || props.availabilityZone || props.availabilityZoneId) {
       throw efaError('conflicting-subnet-options', `EfaNodeGroup ${scope.node.path} names a subnet and also vpcSubnets, availabilityZone or availabilityZoneId; give the subnet alone, or let cdk-efa choose.`);
     }
+    if (choice.multipleInterfaces && subnetKindOf(vpc, props.subnet) === 'public') {
+      throw efaError('public-subnet', `EfaNodeGroup ${scope.node.path} launches in ${props.subnet.node.path}, one of the VPC's public subnets, but ${NO_PUBLIC_IP}; use a private subnet with a NAT gateway (for example vpc.privateSubnets[0]).`);
+    }
+    warnIfUnknown([props.subnet]);
     return { subnets: [props.subnet], subnetIds: [props.subnet.subnetId], cidrBlock: cidrOf(props.subnet) };
   }
-  let candidates = cluster.vpc.selectSubnets(props.vpcSubnets ?? {}).subnets;
+  const selected = vpc.selectSubnets(props.vpcSubnets ?? {}).subnets;
+  let candidates = choice.multipleInterfaces ? selected.filter((s) => subnetKindOf(vpc, s) !== 'public') : selected;
+  if (selected.length > 0 && candidates.length === 0) {
+    throw efaError('public-subnet', `EfaNodeGroup ${scope.node.path}: the subnet selection holds only public subnets (${selected.map((s) => s.node.path).join(', ')}), but ${NO_PUBLIC_IP}; select private subnets with a NAT gateway (vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).`);
+  }
+  warnIfUnknown(candidates);
   const zone = props.availabilityZone;
   if (zone !== undefined && !Token.isUnresolved(zone)) {
     const inZone = candidates.filter((s) => s.availabilityZone === zone);
@@ -550,6 +702,10 @@ function chooseSubnet(scope: Construct, cluster: EfaCluster, props: EfaNodeGroup
       throw efaError('zone-id-needs-offering-check', `EfaNodeGroup ${scope.node.path} asks for availability zone ID ${props.availabilityZoneId}, but subnets' zone IDs are only known at deploy time, when the offering check runs; turn offeringCheck on, or name the subnet or availabilityZone.`);
     }
     return { subnets: candidates, subnetIds: candidates.map((s) => s.subnetId) };
+  }
+  if (choice.checkChooses) {
+    const cidrBlock = candidates.length === 1 ? cidrOf(candidates[0]) : undefined;
+    return { subnets: candidates, subnetIds: candidates.map((s) => s.subnetId), cidrBlock };
   }
   const chosen = candidates[0];
   if (candidates.length > 1) {
@@ -582,7 +738,9 @@ function warnOnIpBudget(
   }
 }
 
-function offeringCheck(scope: Construct, subnetIds: string[], instanceTypes: ec2.InstanceType[], availabilityZoneId?: string): string {
+function offeringCheck(
+  scope: Construct, subnetIds: string[], instanceTypes: ec2.InstanceType[], availabilityZoneId?: string, capacityReservationId?: string,
+): string {
   const stack = Stack.of(scope);
   const providerId = 'CdkEfaOfferingCheckProvider';
   const provider = (stack.node.tryFindChild(providerId) as cr.Provider | undefined) ?? createOfferingCheckProvider(stack, providerId);
@@ -593,6 +751,8 @@ function offeringCheck(scope: Construct, subnetIds: string[], instanceTypes: ec2
       SubnetIds: subnetIds,
       InstanceTypes: instanceTypes.map((t) => t.toString()),
       AvailabilityZoneId: availabilityZoneId,
+      // The handler reads the reservation and keeps to the subnets in its Availability Zone ID.
+      CapacityReservationId: capacityReservationId,
     },
   });
   return check.getAttString('SubnetId');
@@ -602,9 +762,12 @@ function createOfferingCheckProvider(stack: Stack, id: string): cr.Provider {
   const scope = new Construct(stack, `${id}Scope`);
   const onEventHandler = new OfferingCheckFunction(scope, 'Handler', {
     description: 'cdk-efa: checks that an EFA node group subnet offers its instance types',
+    // Lambda's default 3 s is too short for three EC2 calls with SDK retries under throttling.
+    timeout: Duration.seconds(60),
+    memorySize: 256,
   });
   onEventHandler.addToRolePolicy(new iam.PolicyStatement({
-    actions: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings'],
+    actions: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeCapacityReservations'],
     resources: ['*'],
   }));
   const provider = new cr.Provider(stack, id, { onEventHandler });
@@ -638,8 +801,19 @@ function installPlugin(scope: Construct, cluster: EfaCluster, asked?: EfaKuberne
     version: plugin.chartVersion,
     namespace: 'kube-system',
     release: plugin.chart,
-    // The plugin must reach every EFA node, whatever taints the node groups carry.
-    values: { tolerations: [{ operator: 'Exists' }] },
+    values: {
+      // The plugin must reach every EFA node, whatever taints the node groups carry.
+      tolerations: [{ operator: 'Exists' }],
+      // Both charts build the DaemonSet's required node affinity from supportedInstanceLabels: one nodeSelectorTerm
+      // per key, `<key> In <values>` (plus `eks.amazonaws.com/compute-type NotIn auto`). By default that is
+      // node.kubernetes.io/instance-type against the chart's own list of instance types, which lags behind EC2 (g7,
+      // c8in, m8in and others are missing from aws-dranet 1.0.0's), and a type missing from it gets no plugin pod.
+      // Helm replaces lists rather than merging them, so this selects exactly the nodes EfaNodeGroup labels.
+      // Checked against aws/eks-charts stable/aws-efa-k8s-device-plugin v0.5.30 and stable/aws-dranet 1.0.0
+      // (values.yaml and templates/daemonset.yaml); the device plugin chart has had these keys since v0.4.2, aws-dranet
+      // since its first release.
+      supportedInstanceLabels: { keys: [EFA_SUPPORTED_LABEL], values: ['true'] },
+    },
   });
   return plugin;
 }

@@ -4,7 +4,7 @@ import { EfaInstanceTypes } from './instance-types';
 import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { recommendationFor } from './private/aws-recommendations';
 import { describeProblem, efaError, throwIfProblems } from './private/errors';
-import { describeCards, efaCapableCards, layoutProblems, summarize } from './private/layout-rules';
+import { EKS_MAX_PODS_CAP, HOST_NETWORK_PODS, describeCards, efaCapableCards, layoutProblems, summarize } from './private/layout-rules';
 
 /**
  * What the primary network interface (network card 0, device index 0) is.
@@ -113,9 +113,9 @@ export interface EfaLayoutOptions {
 
 /**
  * What a layout delivers and costs.
-   *
-   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
-   */
+ *
+ * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+ */
 export interface EfaLayoutSummary {
   /** EFA interfaces (`efa` plus `efa-only`), a count. */
   readonly efaCount: number;
@@ -138,6 +138,142 @@ export interface EfaLayoutSummary {
    * EFA bandwidth, in Gbps: the sum of the baseline bandwidth of the network cards that carry an EFA.
    */
   readonly efaBandwidthInGbps: number;
+
+  /**
+   * Network interfaces the Amazon VPC CNI can use for pod IP addresses on one node, a count.
+   *
+   * The VPC CNI manages network card 0 only (other cards need its multi-NIC mode, `ENABLE_MULTI_NIC`, v1.20 and
+   * later), and an `efa-only` interface on card 0 takes one of card 0's `maximumNetworkInterfaces`. So this is card 0's
+   * maximum minus the layout's `efa-only` interfaces on card 0: 1 for p5.48xlarge's recommended layout, 2 with an `efa`
+   * primary. ENA interfaces on other cards add nothing.
+   *
+   * @default - always set for layouts from `EfaLayout`; optional so that hand-built summaries stay valid
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+   */
+  readonly vpcCniNetworkInterfaces?: number;
+
+  /**
+   * Pod IPv4 addresses the Amazon VPC CNI can assign on one node in its default secondary-IP mode, a count.
+   *
+   * `vpcCniNetworkInterfaces × (ipv4AddressesPerInterface − 1)`: each interface's primary address is not used for pods.
+   * Pods that use the host network (aws-node, kube-proxy) need none.
+   *
+   * @default - unknown: the capabilities do not give `ipv4AddressesPerInterface`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  readonly podIpv4Addresses?: number;
+
+  /**
+   * Pod IPv4 addresses the Amazon VPC CNI can assign on one node with prefix delegation
+   * (`ENABLE_PREFIX_DELEGATION=true`), a count.
+   *
+   * Each secondary address slot holds a /28 prefix of 16 addresses: `podIpv4Addresses × 16`. The subnet needs free,
+   * contiguous /28 blocks for this.
+   *
+   * @default - unknown: the capabilities do not give `ipv4AddressesPerInterface`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+   */
+  readonly podIpv4AddressesWithPrefixDelegation?: number;
+
+  /**
+   * The max-pods an EKS managed node group sets by default in secondary-IP mode, a count of pods.
+   *
+   * `card 0's maximumNetworkInterfaces × (ipv4AddressesPerInterface − 1) + 2`, the EKS AMI's formula (p5.48xlarge:
+   * 2 × 49 + 2 = 100), capped at 250. The formula counts every interface of card 0 whatever the layout, so a layout
+   * with `efa-only` on card 0 has fewer `podIpv4Addresses` than this needs (`defaultMaxPods − 2`). EKS caps max-pods
+   * at 110 below 30 vCPUs and 250 from 30 vCPUs; the capability table has no vCPU count, so 250 is assumed.
+   *
+   * @default - unknown: the capabilities do not give `ipv4AddressesPerInterface`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  readonly defaultMaxPods?: number;
+}
+
+/**
+ * How many pods a Kubernetes node runs, and how the Amazon VPC CNI gives them addresses.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+ */
+export interface EfaKubernetesPodOptions {
+  /**
+   * The kubelet's max-pods on these nodes, a count of pods.
+   *
+   * The VPC CNI must have `maxPods − 2` pod IPv4 addresses (aws-node and kube-proxy use the host network). An
+   * unresolved token counts as unknown.
+   *
+   * @default - 250 with `prefixDelegation`; otherwise the layout summary's `defaultMaxPods`, what EKS managed node
+   *            groups set (unknown when the capabilities do not give `ipv4AddressesPerInterface`)
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  readonly maxPods?: number;
+
+  /**
+   * Whether the VPC CNI runs with prefix delegation (`ENABLE_PREFIX_DELEGATION=true`), which gives each interface
+   * 16 times the pod addresses.
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+   */
+  readonly prefixDelegation?: boolean;
+}
+
+/**
+ * Options for `EfaLayout.forKubernetesNodes()`: the layout options, plus how many pods each node runs.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+ */
+export interface EfaKubernetesLayoutOptions extends EfaLayoutOptions, EfaKubernetesPodOptions {
+}
+
+/**
+ * The layout `EfaLayout.forKubernetesNodes()` chose, and whether it leaves the Amazon VPC CNI enough pod IPv4
+ * addresses for max-pods.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+ */
+export interface EfaKubernetesLayout {
+  /** The layout to use. */
+  readonly layout: EfaLayout;
+
+  /**
+   * The primary interface of `layout`. Passing it as `primaryInterface`, with the same `efaCount` and `profile`, to
+   * `EfaLayout.recommended()` or `EfaLaunchTemplate` gives the same layout.
+   */
+  readonly primaryInterface: PrimaryInterface;
+
+  /**
+   * The max-pods the check used, a count of pods: the one given, or the default.
+   *
+   * @default - unknown: no usable `maxPods` was given and the capabilities do not give `ipv4AddressesPerInterface`
+   */
+  readonly maxPods?: number;
+
+  /**
+   * Pod IPv4 addresses the VPC CNI needs on one node, a count: `maxPods − 2`.
+   *
+   * @default - unknown, as `maxPods`
+   */
+  readonly podIpv4AddressesNeeded?: number;
+
+  /**
+   * Pod IPv4 addresses the VPC CNI can assign on one node with `layout`, a count, in the mode asked for
+   * (`podIpv4Addresses`, or `podIpv4AddressesWithPrefixDelegation` with `prefixDelegation`).
+   *
+   * @default - unknown: the capabilities do not give `ipv4AddressesPerInterface`
+   */
+  readonly podIpv4Addresses?: number;
+
+  /**
+   * Whether `podIpv4Addresses` is at least `podIpv4AddressesNeeded`. False means pods past `podIpv4Addresses` stay
+   * in ContainerCreating with "failed to assign an IP address": turn on prefix delegation or lower max-pods (`reason`
+   * gives the numbers).
+   *
+   * @default - unknown: one of the two numbers is unknown
+   */
+  readonly podIpv4AddressesSufficient?: boolean;
+
+  /** Why this layout was chosen, with the numbers, and what to do when the addresses do not suffice. */
+  readonly reason: string;
 }
 
 /**
@@ -234,6 +370,65 @@ export class EfaLayout {
   }
 
   /**
+   * The layout for Kubernetes nodes that use the Amazon VPC CNI (EKS managed, self-managed or Karpenter nodes):
+   * AWS's recommended layout unless it leaves the CNI too few pod IPv4 addresses.
+   *
+   * The VPC CNI uses network card 0 only, and an `efa-only` interface on card 0 takes one of card 0's interfaces. On
+   * types whose card 0 takes 2 interfaces (p5, p5e, trn2, hpc7a), AWS's recommended layout (`interface` plus
+   * `efa-only` on card 0) leaves the CNI one interface: 49 pod addresses where EKS sets max-pods 100. When
+   * `primaryInterface` is not set, this returns:
+   * 1. AWS's recommended layout, when it leaves the CNI at least `maxPods − 2` pod addresses;
+   * 2. otherwise the same layout with an `efa` primary, which keeps the same EFA count and frees card 0's slot, when
+   *    that leaves enough, or when `ipv4AddressesPerInterface` is unknown (then the addresses cannot be counted, and
+   *    the layout that leaves the CNI more interfaces is the safe choice);
+   * 3. otherwise AWS's recommended layout, with `podIpv4AddressesSufficient` false and the fix in `reason`
+   *    (prefix delegation, or a lower max-pods), so that turning on prefix delegation does not change the layout.
+   *
+   * When `primaryInterface` is set, the layout uses it and the result only reports. Outside Kubernetes, use
+   * `EfaLayout.recommended()`.
+   *
+   * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
+   * @param options EFA count, primary interface, profile, max-pods and prefix delegation
+   * @throws as `EfaLayout.recommended()`, and if `maxPods` is not a whole number of at least 1
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  public static forKubernetesNodes(capabilities: InstanceTypeCapabilities, options: EfaKubernetesLayoutOptions = {}): EfaKubernetesLayout {
+    const layoutOptions: EfaLayoutOptions = { efaCount: options.efaCount, primaryInterface: options.primaryInterface, profile: options.profile };
+    const recommended = EfaLayout.recommended(capabilities, layoutOptions);
+    const target = podTarget(recommended, options);
+    const chosen = (layout: EfaLayout, reason: string) => podIpResult(layout, target, reason);
+
+    const forRecommended = assessPodIps(recommended, target);
+    const alternative = options.primaryInterface === undefined ? efaPrimaryAlternative(capabilities, recommended, layoutOptions) : undefined;
+    if (options.primaryInterface !== undefined || forRecommended.sufficient === true || alternative === undefined) {
+      return chosen(recommended, describePodIps(recommended, target, options.primaryInterface !== undefined ? 'as given' : 'recommended'));
+    }
+    const forAlternative = assessPodIps(alternative, target);
+    if (forAlternative.sufficient !== false) {
+      return chosen(alternative, describeSwitch(recommended, alternative, target));
+    }
+    return chosen(recommended, describePodIps(recommended, target, 'recommended', alternative));
+  }
+
+  /**
+   * Whether a layout of your own leaves the Amazon VPC CNI enough pod IPv4 addresses for max-pods, with the numbers;
+   * the same check `EfaLayout.forKubernetesNodes()` makes, without choosing a layout.
+   *
+   * @param layout the layout the Kubernetes nodes launch with, for example an `EfaLaunchTemplate`'s `layout`
+   * @param options max-pods and prefix delegation
+   * @throws if `maxPods` is not a whole number of at least 1
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+   */
+  public static assessKubernetesPodIps(layout: EfaLayout, options: EfaKubernetesPodOptions = {}): EfaKubernetesLayout {
+    const target = podTarget(layout, options);
+    return podIpResult(layout, target, describePodIps(layout, target, 'as given'));
+  }
+
+  /**
    * A hand-written layout, checked against the rules EC2 enforces at launch.
    *
    * The interfaces are sorted by card and then device index. Values that are unresolved tokens are not checked.
@@ -320,4 +515,122 @@ function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): nu
     throw efaError('no-documented-max-bandwidth-layout', `AWS documents no max-bandwidth ("use case 2") layout for ${caps.instanceType} (only for p5, p5e, p6-b200 and p6-b300 multi-card types); list the cards that should get an extra ENA with LayoutProfile.enaOnCards([...]), or use LayoutProfile.SINGLE_IP.`);
   }
   return documented;
+}
+
+/** What the pod-IP check compares against: max-pods (when known) in one VPC CNI mode. */
+/** What the VPC CNI must provide: `options.maxPods` when given (and not a token), else the default for the mode. */
+function podTarget(layout: EfaLayout, options: EfaKubernetesPodOptions): PodTarget {
+  const given = options.maxPods;
+  if (given !== undefined && !Token.isUnresolved(given) && (!Number.isInteger(given) || given < 1)) {
+    throw efaError('invalid-max-pods', `maxPods ${given} for ${layout.instanceType} is not a number of pods; give a whole number from 1 (EKS sets at most 250), or leave it unset for the default EKS sets (${layout.summary.defaultMaxPods ?? 'unknown for this type'}).`);
+  }
+  return {
+    prefixDelegation: options.prefixDelegation === true,
+    maxPods: given !== undefined && !Token.isUnresolved(given)
+      ? given
+      : (options.prefixDelegation === true ? EKS_MAX_PODS_CAP : layout.summary.defaultMaxPods),
+  };
+}
+
+interface PodTarget {
+  readonly maxPods?: number;
+  readonly prefixDelegation: boolean;
+}
+
+interface PodIpAssessment {
+  readonly needed?: number;
+  readonly available?: number;
+  readonly sufficient?: boolean;
+}
+
+function assessPodIps(layout: EfaLayout, target: PodTarget): PodIpAssessment {
+  const needed = target.maxPods === undefined ? undefined : Math.max(0, target.maxPods - HOST_NETWORK_PODS);
+  const available = target.prefixDelegation ? layout.summary.podIpv4AddressesWithPrefixDelegation : layout.summary.podIpv4Addresses;
+  const sufficient = needed === undefined || available === undefined ? undefined : available >= needed;
+  return { needed, available, sufficient };
+}
+
+function podIpResult(layout: EfaLayout, target: PodTarget, reason: string): EfaKubernetesLayout {
+  const { needed, available, sufficient } = assessPodIps(layout, target);
+  return {
+    layout,
+    primaryInterface: layout.interfaces[0].interfaceType === InterfaceType.EFA ? PrimaryInterface.EFA : PrimaryInterface.ENA,
+    maxPods: target.maxPods,
+    podIpv4AddressesNeeded: needed,
+    podIpv4Addresses: available,
+    podIpv4AddressesSufficient: sufficient,
+    reason,
+  };
+}
+
+/**
+ * The recommended layout with an `efa` primary in place of card 0's `efa-only`, when that keeps the EFA count; undefined
+ * when the recommended layout has no `efa-only` on card 0 (nothing to free).
+ */
+function efaPrimaryAlternative(caps: InstanceTypeCapabilities, recommended: EfaLayout, options: EfaLayoutOptions): EfaLayout | undefined {
+  const efaOnlyOnCard0 = recommended.interfaces.some((i) => i.networkCardIndex === 0 && i.interfaceType === InterfaceType.EFA_ONLY);
+  if (!efaOnlyOnCard0) {
+    return undefined;
+  }
+  // Card 0 carries an EFA here, so an efa primary is allowed and reaches at least as many cards: this cannot throw.
+  const alternative = EfaLayout.recommended(caps, { ...options, efaCount: recommended.summary.efaCount, primaryInterface: PrimaryInterface.EFA });
+  return alternative.summary.efaCount === recommended.summary.efaCount ? alternative : undefined;
+}
+
+function modeName(target: PodTarget): string {
+  return target.prefixDelegation ? 'with prefix delegation' : 'in secondary-IP mode';
+}
+
+/** `N of network card 0's M network interfaces` for a layout. */
+function cniInterfaces(layout: EfaLayout): string {
+  const card0 = layout.capabilities.networkCards[0].maximumNetworkInterfaces;
+  return `${layout.summary.vpcCniNetworkInterfaces} of network card 0's ${card0} network interface(s)`;
+}
+
+function primaryName(layout: EfaLayout): string {
+  return layout.interfaces[0].interfaceType === InterfaceType.EFA ? 'an efa primary' : 'an ENA primary';
+}
+
+function describeSwitch(recommended: EfaLayout, alternative: EfaLayout, target: PodTarget): string {
+  const type = recommended.instanceType;
+  const efa = `keeps the ${alternative.summary.efaCount} EFA interface(s) and leaves the VPC CNI ${cniInterfaces(alternative)}`;
+  const before = assessPodIps(recommended, target);
+  const after = assessPodIps(alternative, target);
+  if (before.available === undefined || after.available === undefined) {
+    return `${type}: ipv4AddressesPerInterface is unknown, so pod IPv4 addresses cannot be counted; an efa primary ${efa}, where AWS's recommended layout (efa-only at network card 0 device 1) leaves it ${recommended.summary.vpcCniNetworkInterfaces}.`;
+  }
+  return `${type}: AWS's recommended layout (efa-only at network card 0 device 1) leaves the VPC CNI ${cniInterfaces(recommended)}: ${before.available} pod IPv4 addresses ${modeName(target)}, fewer than the ${before.needed} that max-pods ${target.maxPods} needs; an efa primary ${efa}: ${after.available} addresses.`;
+}
+
+/**
+ * Why `layout` is used, with its numbers; when they fall short, the fixes. `alternative` is an efa-primary layout that
+ * was tried and also falls short.
+ */
+function describePodIps(layout: EfaLayout, target: PodTarget, origin: 'as given' | 'recommended', alternative?: EfaLayout): string {
+  const type = layout.instanceType;
+  const what = origin === 'as given' ? `the layout with ${primaryName(layout)} (as given)` : 'AWS\'s recommended layout';
+  const { needed, available, sufficient } = assessPodIps(layout, target);
+  const leaves = `${what} leaves the VPC CNI ${cniInterfaces(layout)}`;
+  if (available === undefined) {
+    return `${type}: ${leaves}; ipv4AddressesPerInterface is unknown, so pod IPv4 addresses cannot be counted.`;
+  }
+  if (needed === undefined || sufficient !== false) {
+    const enough = needed === undefined ? '' : `, enough for max-pods ${target.maxPods}`;
+    return `${type}: ${leaves}: ${available} pod IPv4 addresses ${modeName(target)}${enough}.`;
+  }
+  const fixes: string[] = [];
+  const efaOnlyOnCard0 = layout.interfaces.some((i) => i.networkCardIndex === 0 && i.interfaceType === InterfaceType.EFA_ONLY);
+  if (origin === 'as given' && efaOnlyOnCard0) {
+    fixes.push('leave primaryInterface unset or use PrimaryInterface.EFA, which keeps the EFA count and frees card 0\'s slot');
+  }
+  const withPrefixes = layout.summary.podIpv4AddressesWithPrefixDelegation;
+  if (!target.prefixDelegation && withPrefixes !== undefined) {
+    fixes.push(`turn on VPC CNI prefix delegation (ENABLE_PREFIX_DELEGATION=true), which gives ${withPrefixes}${withPrefixes >= needed ? '' : ' (still too few)'}`);
+  }
+  const withAlternative = alternative === undefined ? undefined : assessPodIps(alternative, target).available;
+  fixes.push(withAlternative === undefined
+    ? `set max-pods to ${available + HOST_NETWORK_PODS} or lower`
+    : `set max-pods to ${withAlternative + HOST_NETWORK_PODS} or lower (then the efa primary is chosen)`);
+  const tried = withAlternative === undefined ? '' : `; an efa primary, which keeps the EFA count, gives ${withAlternative}, also too few`;
+  return `${type}: ${leaves}: ${available} pod IPv4 addresses ${modeName(target)}, fewer than the ${needed} that max-pods ${target.maxPods} needs, so pods past the first ${available} fail with "failed to assign an IP address"${tried}. To fix it, ${fixes.join(', or ')}.`;
 }

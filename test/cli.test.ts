@@ -1,9 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
+import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { EfaInstanceTypes, EfaLaunchTemplate } from '../src';
+import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import { EfaChecks, EfaCluster, EfaInstanceTypes, EfaLaunchTemplate } from '../src';
 import { main } from '../src/cli';
 
 function run(...argv: string[]): { code: number; out: string; err: string } {
@@ -34,10 +36,28 @@ describe('cdk-efa layout', () => {
     expect(entries[8]).toEqual({ NetworkCardIndex: 7, DeviceIndex: 0, InterfaceType: 'efa-only' });
   });
 
-  test('prints a summary and a table by default', () => {
+  test('prints a summary and a compact table by default, one row per run of cards', () => {
     const { code, out } = run('layout', 'p5.48xlarge');
     expect(code).toBe(0);
-    expect(out).toMatch(/^p5\.48xlarge: 33 network interfaces, 32 EFA, 1 ENA, 1 IPv4 address\(es\) per node, 3200 Gbps EFA bandwidth\nCARD {2}DEVICE {2}TYPE\n0 {5}0 {7}interface\n/);
+    expect(out).toBe([
+      'p5.48xlarge: 33 network interfaces, 32 EFA, 1 ENA, 1 IPv4 address per node, 3200 Gbps EFA bandwidth',
+      'CARD  DEVICE  TYPE',
+      '0     0       interface',
+      '0     1       efa-only',
+      '1–31  0       efa-only',
+      '',
+    ].join('\n'));
+  });
+
+  test('prints one row per interface with --verbose', () => {
+    const lines = run('layout', 'p5.48xlarge', '--verbose').out.trimEnd().split('\n');
+    expect(lines).toHaveLength(2 + 33);
+    expect(lines.slice(1, 4)).toEqual(['CARD  DEVICE  TYPE', '0     0       interface', '0     1       efa-only']);
+    expect(lines[34]).toBe('31    0       efa-only');
+  });
+
+  test('prints the same JSON with or without --verbose', () => {
+    expect(run('layout', 'p5.48xlarge', '--format', 'json', '--verbose').out).toBe(run('layout', 'p5.48xlarge', '--format', 'json').out);
   });
 
   test('takes --efa-count, --primary, --profile and --ena-cards', () => {
@@ -82,19 +102,92 @@ describe('cdk-efa instance-types', () => {
 });
 
 describe('cdk-efa inspect', () => {
+  /**
+   * A cloud assembly with two stacks: a p5.48xlarge launch template, and an EKS cluster with two EFA node groups (one
+   * whose subnet the offering check chooses in a zone ID, one in a named subnet) plus a launch template with 4 of its 32
+   * EFAs, which EfaChecks warns about.
+   */
   function synthesize(): string {
     const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')) });
     const stack = new Stack(app, 'Inspect');
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
     new EfaLaunchTemplate(stack, 'P5', { vpc, instanceType: new ec2.InstanceType('p5.48xlarge') });
+
+    const eksStack = new Stack(app, 'Eks');
+    const eksVpc = new ec2.Vpc(eksStack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const cluster = new eksv2.Cluster(eksStack, 'Cluster', {
+      vpc: eksVpc,
+      version: eksv2.KubernetesVersion.V1_34,
+      defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(eksStack, 'Kubectl') },
+    });
+    const efaCluster = EfaCluster.fromClusterV2(cluster);
+    efaCluster.addEfaNodeGroup('Chosen', { instanceTypes: [new ec2.InstanceType('p5.48xlarge')], availabilityZoneId: 'use1-az4' });
+    efaCluster.addEfaNodeGroup('Named', { instanceTypes: [new ec2.InstanceType('trn2.48xlarge')], subnet: eksVpc.privateSubnets[1], offeringCheck: false });
+    new EfaLaunchTemplate(eksStack, 'Few', { vpc: eksVpc, instanceType: new ec2.InstanceType('p5.48xlarge'), efaCount: 4 });
+    Aspects.of(app).add(new EfaChecks());
     return app.synth().directory;
   }
 
-  test('prints the layout of every launch template in a cloud assembly', () => {
-    const { code, out } = run('inspect', synthesize());
+  let assembly: string;
+  beforeAll(() => {
+    assembly = synthesize();
+  });
+
+  test('prints every launch template with a compact layout table, then a summary of each stack', () => {
+    const { code, out, err } = run('inspect', assembly);
     expect(code).toBe(0);
-    expect(out).toMatch(/Inspect\.template\.json P5\w+ \(p5\.48xlarge\)\np5\.48xlarge: 33 network interfaces, 32 EFA/);
-    expect(out).toMatch(/1 launch template\(s\), 0 with an invalid EFA layout/);
+    expect(err).toBe('');
+    const [eks, inspect, total] = out.split('\n\n');
+    const inspectLines = inspect.split('\n');
+    expect(inspectLines).toEqual([
+      'Inspect (Inspect.template.json)',
+      expect.stringMatching(/^ {2}P5\w+ \(p5\.48xlarge\): 33 network interfaces, 32 EFA, 1 ENA, 1 IPv4 address per node, 3200 Gbps EFA bandwidth$/),
+      '    CARD  DEVICE  TYPE',
+      '    0     0       interface',
+      '    0     1       efa-only',
+      '    1–31  0       efa-only',
+      '  EKS: no node groups; EFA Kubernetes plugin: none',
+      '  Findings: none',
+    ]);
+    expect(inspectLines.length).toBeLessThan(10);
+
+    const eksLines = eks.split('\n');
+    expect(eksLines[0]).toBe('Eks (Eks.template.json)');
+    expect(eksLines).toContainEqual(expect.stringMatching(/^ {2}ClusterChosenLaunchTemplate\w+ \(p5\.48xlarge\): 32 network interfaces, 32 EFA, 1 ENA/));
+    expect(eksLines).toContainEqual(expect.stringMatching(/^ {2}ClusterNamedLaunchTemplate\w+ \(trn2\.48xlarge\): 16 network interfaces, 16 EFA, 1 ENA/));
+    expect(eksLines).toContainEqual(expect.stringMatching(/^ {2}Few\w+ \(p5\.48xlarge\): 5 network interfaces, 4 EFA, 1 ENA, 1 IPv4 address per node, 400 Gbps EFA bandwidth$/));
+    expect(eksLines).toContain('    8     0       efa-only');
+    expect(eksLines).toContainEqual(expect.stringMatching(/^ {2}EKS: 2 node groups; EFA Kubernetes plugin: aws-dranet 1\.0\.0 \(ClusterEfaDraDriver\w+\)$/));
+    expect(eksLines).toContainEqual(expect.stringMatching(
+      /^ {4}ClusterChosenNodeGroup\w+ \(p5\.48xlarge, ON_DEMAND\): launch template ClusterChosenLaunchTemplate\w+; subnet chosen at deploy time by ClusterChosenOfferingCheck\w+ in availability zone ID use1-az4 from 2 subnets$/));
+    expect(eksLines).toContainEqual(expect.stringMatching(
+      /^ {4}ClusterNamedNodeGroup\w+ \(trn2\.48xlarge, ON_DEMAND\): launch template ClusterNamedLaunchTemplate\w+; subnet VpcPrivateSubnet2Subnet\w+$/));
+    expect(eksLines[eksLines.length - 1]).toBe('  Findings: efa-underused ×1 (warning)');
+    // A trn2.48xlarge and two p5.48xlarge tables: under 30 lines for 3 launch templates, 2 node groups and the summary.
+    expect(eksLines.length).toBeLessThan(30);
+
+    expect(total).toBe('2 stacks, 4 launch templates, 0 with an invalid EFA layout\n');
+  });
+
+  test('prints one table row per interface with --verbose', () => {
+    const { code, out } = run('inspect', '--verbose', assembly);
+    expect(code).toBe(0);
+    const inspect = out.split('\n\n')[1].split('\n');
+    expect(inspect).toHaveLength(1 + 1 + 34 + 2);
+    expect(inspect.slice(2, 6)).toEqual(['    CARD  DEVICE  TYPE', '    0     0       interface', '    0     1       efa-only', '    1     0       efa-only']);
+    expect(inspect).toContain('    31    0       efa-only');
+    expect(out).not.toContain('–');
+  });
+
+  test('reads a single template file, outside a cloud assembly', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'Inspect.template.json');
+    fs.copyFileSync(path.join(assembly, 'Inspect.template.json'), file);
+    const { code, out } = run('inspect', file);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^Inspect\.template\.json\n {2}P5\w+ \(p5\.48xlarge\)/);
+    expect(out).toMatch(/\n\n1 stack, 1 launch template, 0 with an invalid EFA layout\n$/);
   });
 
   test('fails when a launch template has an invalid layout', () => {
@@ -109,7 +202,10 @@ describe('cdk-efa inspect', () => {
     }));
     const { code, out, err } = run('inspect', file);
     expect(code).toBe(1);
-    expect(out).toMatch(/INVALID:\n {2}- p6-b300\.48xlarge cannot carry an EFA on network card 0/);
+    expect(out).toMatch(/\n {2}Bad \(p6-b300\.48xlarge\): INVALID EFA layout, 1 network interface, /);
+    expect(out).toMatch(/\n {4}INVALID: p6-b300\.48xlarge cannot carry an EFA on network card 0 .*\[cdk-efa:efa-on-ena-only-card\]\n/);
+    expect(out).toMatch(/\n {2}Findings: efa-on-ena-only-card ×1 \(found by inspect\)\n/);
+    expect(out).toMatch(/1 with an invalid EFA layout\n$/);
     expect(err).toMatch(/invalid EFA layout/);
   });
 

@@ -226,8 +226,24 @@ describe('EfaLaunchTemplate capacity and instance type', () => {
   });
 
   test('a Capacity Block sets the capacity-block market type', () => {
-    const { template } = launchTemplate({ capacityReservationId: 'cr-1', capacityBlock: true });
+    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-1', capacityBlock: true });
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { InstanceMarketOptions: { MarketType: 'capacity-block' } } });
+    expect(lt.capacityBlock).toBe(true);
+    expect(lt.capacityReservationId).toBe('cr-1');
+  });
+
+  test('says what it launches into, for consumers such as EfaNodeGroup', () => {
+    const { lt } = launchTemplate();
+    expect(lt.capacityBlock).toBe(false);
+    expect(lt.capacityReservationId).toBeUndefined();
+    expect(launchTemplate({ capacityReservationId: 'cr-2' }).lt.capacityBlock).toBe(false);
+  });
+
+  test('rootDeviceName picks the volume rootVolumeSizeGiB sizes, for example Bottlerocket\'s data volume', () => {
+    const { template } = launchTemplate({ rootDeviceName: '/dev/xvdb', rootVolumeSizeGiB: 200 });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: '/dev/xvdb', Ebs: { VolumeSize: 200, Encrypted: true, VolumeType: 'gp3' } }] },
+    });
   });
 
   test('can leave the instance type to the consumer and still compute its layout', () => {
@@ -240,6 +256,11 @@ describe('EfaLaunchTemplate capacity and instance type', () => {
 describe('EfaLaunchTemplate errors', () => {
   test('fails when capacityBlock is set without a reservation', () => {
     expect(() => launchTemplate({ capacityBlock: true })).toThrow(/capacityBlock: true but no capacityReservationId.*cdk-efa:capacity-block-without-reservation/);
+  });
+
+  test('fails when capacityBlock leaves out the instance type', () => {
+    expect(() => launchTemplate({ capacityBlock: true, capacityReservationId: 'cr-1', includeInstanceType: false }))
+      .toThrow(/capacityBlock: true but leaves out its instance type.*cdk-efa:capacity-block-without-instance-type/);
   });
 
   test('fails when a reservation is combined with a new cluster placement group', () => {

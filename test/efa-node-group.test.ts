@@ -1,12 +1,13 @@
 import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  EfaCluster, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, LayoutProfile,
+  EfaCluster, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
+  LayoutProfile, PrimaryInterface,
 } from '../src';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
@@ -126,8 +127,11 @@ describe('EfaNodeGroup', () => {
     const handlers = template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('node group subnet offers') } });
     expect(Object.keys(handlers)).toHaveLength(1);
     template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings'] })]) },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeCapacityReservations'] })]) },
     });
+    // Lambda's 3 s default times out under EC2 throttling.
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('node group subnet offers'), Timeout: 60, MemorySize: 256 });
+    template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: Match.absent() });
   });
 
   test('with an AZ ID the offering check chooses among all candidates', () => {
@@ -148,6 +152,23 @@ describe('EfaNodeGroup', () => {
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
       Chart: 'aws-dranet', Version: '1.0.0', Repository: 'https://aws.github.io/eks-charts', Namespace: 'kube-system',
     });
+  });
+
+  // g7.48xlarge is in our table but not in aws-dranet 1.0.0's supportedInstanceLabels list, so with the chart's
+  // defaults its nodes would get no DRA driver pod.
+  test.each<[string, eksv2.KubernetesVersion, string]>([
+    ['the DRA driver', eksv2.KubernetesVersion.V1_34, 'aws-dranet'],
+    ['the device plugin', eksv2.KubernetesVersion.V1_33, 'aws-efa-k8s-device-plugin'],
+  ])('%s selects nodes by the cdk-efa label, not by the chart\'s instance-type list', (_, version, chart) => {
+    const { template } = nodeGroup({ instanceTypes: [new ec2.InstanceType('g7.48xlarge')], labels: { 'cdk-efa.io/efa-supported': 'false' } }, v2Cluster(version));
+    const charts = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart'));
+    expect(charts).toHaveLength(1);
+    expect(charts[0].Properties.Chart).toBe(chart);
+    const values = JSON.parse(charts[0].Properties.Values);
+    expect(values.supportedInstanceLabels).toEqual({ keys: ['cdk-efa.io/efa-supported'], values: ['true'] });
+    expect(values.tolerations).toEqual([{ operator: 'Exists' }]);
+    // The label the chart selects by is on the nodes, and a user label cannot turn it off.
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { Labels: Match.objectLike({ 'cdk-efa.io/efa-supported': 'true' }) });
   });
 
   test('installs the device plugin on older Kubernetes', () => {
@@ -178,14 +199,182 @@ describe('EfaNodeGroup', () => {
     expect(launchTemplateData(template).InstanceType).toBeUndefined();
   });
 
-  test('Capacity Block: no placement group, the reservation in the launch template', () => {
-    const { template } = nodeGroup({ capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-0123456789abcdef0' });
+  test('Capacity Block: no placement group, the reservation in the launch template and the offering check', () => {
+    const { template, ng } = nodeGroup({ capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-0123456789abcdef0', minSize: 0, maxSize: 2 });
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
     template.hasResourceProperties('AWS::EKS::Nodegroup', { CapacityType: 'CAPACITY_BLOCK' });
     const data = launchTemplateData(template);
     expect(data.InstanceMarketOptions).toEqual({ MarketType: 'capacity-block' });
     expect(data.CapacityReservationSpecification).toEqual({ CapacityReservationTarget: { CapacityReservationId: 'cr-0123456789abcdef0' } });
     expect(data.Placement).toBeUndefined();
+    template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: 'cr-0123456789abcdef0' });
+    expect(ng.launchTemplate.capacityBlock).toBe(true);
+  });
+
+  test('Capacity Block from your own launch template: the capacity type follows the template', () => {
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'BlockTemplate', {
+      instanceType: P5, securityGroup: setup.efaCluster.sharedEfaSecurityGroup(), capacityReservationId: 'cr-0123456789abcdef0', capacityBlock: true,
+    });
+    for (const [id, capacityType] of [['Implicit', undefined], ['Explicit', eksv2.CapacityType.CAPACITY_BLOCK]] as const) {
+      new EfaNodeGroup(setup.stack, id, { cluster: setup.efaCluster, launchTemplate: lt, capacityType, minSize: 0, maxSize: 2 });
+    }
+    const template = Template.fromStack(setup.stack);
+    const nodegroups = Object.values(template.findResources('AWS::EKS::Nodegroup'));
+    expect(nodegroups.map((n) => n.Properties.CapacityType)).toEqual(['CAPACITY_BLOCK', 'CAPACITY_BLOCK']);
+    const checks = Object.values(template.findResources('Custom::CdkEfaOfferingCheck'));
+    expect(checks.map((c) => c.Properties.CapacityReservationId)).toEqual(['cr-0123456789abcdef0', 'cr-0123456789abcdef0']);
+    Annotations.fromStack(setup.stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-efa:capacity-block-desired-size'));
+  });
+
+  test('an On-Demand Capacity Reservation of your own launch template goes to the offering check', () => {
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'Reserved', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-0aaaaaaaaaaaaaaaa' });
+    new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt });
+    const template = Template.fromStack(setup.stack);
+    template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: 'cr-0aaaaaaaaaaaaaaaa' });
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { CapacityType: 'ON_DEMAND' });
+  });
+
+  test('with a reservation and no subnet named, the offering check chooses among the candidates without a warning', () => {
+    const { template, vpc, stack } = nodeGroup({ capacityReservationId: 'cr-0123456789abcdef0' });
+    template.hasResourceProperties('Custom::CdkEfaOfferingCheck', {
+      SubnetIds: vpc.privateSubnets.map((s) => stack.resolve(s.subnetId)),
+      CapacityReservationId: 'cr-0123456789abcdef0',
+    });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-efa:subnet-chosen'));
+  });
+
+  test('warns when a reservation is given and offeringCheck is false', () => {
+    const setup = v2Cluster();
+    const { stack } = nodeGroup({ subnet: setup.vpc.privateSubnets[0], capacityReservationId: 'cr-0123456789abcdef0', offeringCheck: false }, setup);
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('capacity reservation cr-0123456789abcdef0.*offeringCheck is false.*Stack/Vpc/PrivateSubnet1.*cdk-efa:reservation-zone-unchecked'));
+  });
+
+  test('warns when a Capacity Block node group has a desired size above 0', () => {
+    const { stack } = nodeGroup({ capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-0123456789abcdef0', minSize: 1, desiredSize: 2, maxSize: 2 });
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('desiredSize 2.*desired size is 0.*cdk-efa:capacity-block-desired-size'));
+  });
+
+  test('node groups of one cluster share one EFA security group, also through separate EfaCluster wrappers', () => {
+    const setup = v2Cluster();
+    new EfaNodeGroup(setup.stack, 'OnDemand', { cluster: setup.efaCluster, instanceTypes: [P5] });
+    new EfaNodeGroup(setup.stack, 'Block', {
+      cluster: EfaCluster.fromClusterV2(setup.cluster),
+      instanceTypes: [P5],
+      capacityType: eksv2.CapacityType.CAPACITY_BLOCK,
+      capacityReservationId: 'cr-0123456789abcdef0',
+      minSize: 0,
+      maxSize: 2,
+    });
+    const template = Template.fromStack(setup.stack);
+    const efaGroups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('^EFA') } });
+    expect(Object.keys(efaGroups)).toEqual([expect.stringMatching(/^ClusterEfaSecurityGroup/)]);
+    const groupRef = { 'Fn::GetAtt': [Object.keys(efaGroups)[0], 'GroupId'] };
+    const selfIngress = template.findResources('AWS::EC2::SecurityGroupIngress', { Properties: { GroupId: groupRef, SourceSecurityGroupId: groupRef, IpProtocol: '-1' } });
+    const selfEgress = template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: groupRef, DestinationSecurityGroupId: groupRef, IpProtocol: '-1' } });
+    expect(Object.keys(selfIngress)).toHaveLength(1);
+    expect(Object.keys(selfEgress)).toHaveLength(1);
+    // Every interface of both launch templates carries the shared group.
+    const lts = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
+    expect(lts).toHaveLength(2);
+    for (const lt of lts) {
+      for (const iface of lt.Properties.LaunchTemplateData.NetworkInterfaces) {
+        expect(iface.Groups).toContainEqual(groupRef);
+      }
+    }
+  });
+
+  test('sharedEfaSecurityGroup is created once and joins your own launch template to the other node groups', () => {
+    const setup = v2Cluster();
+    const shared = EfaCluster.fromClusterV2(setup.cluster).sharedEfaSecurityGroup();
+    expect(setup.efaCluster.sharedEfaSecurityGroup()).toBe(shared);
+    expect(EfaSecurityGroup.hasEfaRules(shared)).toBe(true);
+    const lt = new EfaLaunchTemplate(setup.stack, 'Mine', { instanceType: P5, securityGroup: shared });
+    new EfaNodeGroup(setup.stack, 'A', { cluster: setup.efaCluster, launchTemplate: lt });
+    const b = new EfaNodeGroup(setup.stack, 'B', { cluster: setup.efaCluster, instanceTypes: [P5] });
+    expect(b.launchTemplate.efaSecurityGroup).toBe(shared);
+    Template.fromStack(setup.stack).resourceCountIs('AWS::EC2::SecurityGroupEgress', 1);
+  });
+
+  test('a per-group securityGroup overrides the shared one', () => {
+    const setup = v2Cluster();
+    const own = new EfaSecurityGroup(setup.stack, 'Own', { vpc: setup.vpc });
+    const { template, stack } = nodeGroup({ securityGroup: own }, setup);
+    expect(setup.cluster.node.tryFindChild('EfaSecurityGroup')).toBeUndefined();
+    for (const iface of launchTemplateData(template).NetworkInterfaces) {
+      expect(iface.Groups).toContainEqual(stack.resolve(own.securityGroupId));
+    }
+  });
+
+  test('never picks a public subnet: mixed selections keep only the private ones', () => {
+    const setup = v2Cluster();
+    const vpcSubnets = { subnets: [setup.vpc.publicSubnets[0], setup.vpc.privateSubnets[1]] };
+    const { template, stack } = nodeGroup({ vpcSubnets, offeringCheck: false }, setup);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: [stack.resolve(setup.vpc.privateSubnets[1].subnetId)] });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-efa:subnet-chosen'));
+  });
+
+  test('a single-interface layout may use a public subnet: it can get a public IP', () => {
+    const setup = v2Cluster();
+    const { template, stack } = nodeGroup({
+      instanceTypes: [new ec2.InstanceType('c5n.18xlarge')],
+      primaryInterface: PrimaryInterface.EFA,
+      efaCount: 1,
+      subnet: setup.vpc.publicSubnets[0],
+      offeringCheck: false,
+    }, setup);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { Subnets: [stack.resolve(setup.vpc.publicSubnets[0].subnetId)] });
+  });
+
+  test('warns when the subnet is in none of the VPC\'s subnet lists', () => {
+    const setup = v2Cluster();
+    const imported = ec2.Subnet.fromSubnetAttributes(setup.stack, 'Imported', { subnetId: 'subnet-0123456789abcdef0', availabilityZone: 'us-east-1a' });
+    const { stack } = nodeGroup({ subnet: imported, offeringCheck: false }, setup);
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('Stack/Imported is none of the VPC.*cdk-efa:subnet-type-unknown'));
+  });
+
+  test('a CfnParameter desiredSize is also the default maxSize', () => {
+    const setup = v2Cluster();
+    const desired = new CfnParameter(setup.stack, 'Desired', { type: 'Number' });
+    const { template } = nodeGroup({ desiredSize: desired.valueAsNumber, minSize: 0 }, setup);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { ScalingConfig: { MinSize: 0, DesiredSize: { Ref: 'Desired' }, MaxSize: { Ref: 'Desired' } } });
+  });
+
+  test('sets Subnets and InstanceTypes as typed L1 properties, for aws-eks-v2 and aws-eks', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const v1 = eks.Cluster.fromClusterAttributes(stack, 'V1', { clusterName: 'v1', vpc, clusterSecurityGroupId: 'sg-v1', kubectlRoleArn: 'arn:aws:iam::111111111111:role/kubectl' });
+    const v2 = eksv2.Cluster.fromClusterAttributes(stack, 'V2', { clusterName: 'v2', vpc, clusterSecurityGroupId: 'sg-v2' });
+    const types = [P5, new ec2.InstanceType('p5e.48xlarge')];
+    const ids = [['OnV1', 'v1', EfaCluster.fromCluster(v1)], ['OnV2', 'v2', EfaCluster.fromClusterV2(v2)]] as const;
+    for (const [id, , cluster] of ids) {
+      // With the offering check, the subnet is its deploy-time answer, not the ISubnet aws-cdk-lib's Nodegroup was given.
+      const ng = new EfaNodeGroup(stack, id, { cluster, instanceTypes: types, kubernetesPlugin: EfaKubernetesPlugin.NONE });
+      const l1 = ng.node.findAll().find((c) => CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::EKS::Nodegroup') as unknown as { subnets: string[]; instanceTypes: string[] };
+      expect(l1.subnets).toEqual([ng.subnetId]);
+      expect(l1.instanceTypes).toEqual(['p5.48xlarge', 'p5e.48xlarge']);
+    }
+    const template = Template.fromStack(stack);
+    for (const [id, clusterName] of ids) {
+      template.hasResourceProperties('AWS::EKS::Nodegroup', {
+        ClusterName: clusterName,
+        Subnets: [{ 'Fn::GetAtt': [Match.stringLikeRegexp(`^${id}OfferingCheck`), 'SubnetId'] }],
+        InstanceTypes: ['p5.48xlarge', 'p5e.48xlarge'],
+      });
+    }
+  });
+
+  test('with Bottlerocket, rootVolumeSizeGiB sizes the data volume /dev/xvdb, not the OS volume', () => {
+    const bottlerocket = nodeGroup({ amiType: eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA, rootVolumeSizeGiB: 500 });
+    expect(launchTemplateData(bottlerocket.template).BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvdb', Ebs: { Encrypted: true, VolumeSize: 500, VolumeType: 'gp3' } },
+    ]);
+    const al2023 = nodeGroup({ rootVolumeSizeGiB: 500 });
+    expect(launchTemplateData(al2023.template).BlockDeviceMappings).toEqual([
+      { DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 500, VolumeType: 'gp3' } },
+    ]);
   });
 
   test('uses an existing placement group, or none', () => {
@@ -251,6 +440,61 @@ describe('EfaNodeGroup', () => {
   });
 });
 
+describe('EfaNodeGroup pod IP addresses (Amazon VPC CNI, network card 0 only)', () => {
+  const cards = (data: Record<string, any>) => data.NetworkInterfaces.map((i: any) => `${i.NetworkCardIndex}/${i.DeviceIndex} ${i.InterfaceType}`);
+  const podWarnings = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('cdk-efa:(pod-ip-shortfall|ena-needs-multi-nic)'));
+
+  test('p5: an efa primary keeps all 32 EFAs and frees card 0\'s second interface for the CNI', () => {
+    const { template, ng, stack } = nodeGroup();
+    const interfaces = cards(launchTemplateData(template));
+    expect(interfaces.slice(0, 2)).toEqual(['0/0 efa', '1/0 efa-only']);
+    expect(interfaces).not.toContain('0/1 efa-only');
+    expect(ng.layout.summary.efaCount).toBe(32);
+    expect(ng.layout.summary.vpcCniNetworkInterfaces).toBe(2);
+    expect(ng.layout.summary.podIpv4Addresses).toBe(98);
+    expect(podWarnings(stack)).toEqual([]);
+  });
+
+  test('keeps AWS\'s recommended ENA primary where card 0 has room (c5n.18xlarge) or no EFA (p6-b300.48xlarge)', () => {
+    for (const type of ['c5n.18xlarge', 'p6-b300.48xlarge']) {
+      const { template, stack } = nodeGroup({ instanceTypes: [new ec2.InstanceType(type)] });
+      expect(cards(launchTemplateData(template))[0]).toBe('0/0 interface');
+      expect(podWarnings(stack)).toEqual([]);
+    }
+  });
+
+  test('warns with the numbers and the fixes when an ENA primary on p5 leaves the CNI 49 addresses for max-pods 100', () => {
+    const { stack, ng } = nodeGroup({ primaryInterface: PrimaryInterface.ENA });
+    expect(ng.layout.summary.podIpv4Addresses).toBe(49);
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp(
+      '49 pod IPv4 addresses in secondary-IP mode, fewer than the 98 that max-pods 100 needs.*PrimaryInterface.EFA.*prefix delegation.*cdk-efa:pod-ip-shortfall'));
+  });
+
+  test('no warning when the CNI runs with prefix delegation, or max-pods is low enough', () => {
+    for (const options of [{ vpcCniPrefixDelegation: true }, { maxPods: 51 }]) {
+      const { stack } = nodeGroup({ primaryInterface: PrimaryInterface.ENA, ...options });
+      expect(podWarnings(stack)).toEqual([]);
+    }
+  });
+
+  test('checks your own launch template\'s layout too', () => {
+    const setup = v2Cluster();
+    const launchTemplate = new EfaLaunchTemplate(setup.stack, 'LT', { vpc: setup.vpc, instanceType: P5, placement: EfaPlacement.none() });
+    nodeGroup({ instanceTypes: undefined, launchTemplate }, setup);
+    Annotations.fromStack(setup.stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('cdk-efa:pod-ip-shortfall'));
+  });
+
+  test('warns that ENAs beyond network card 0 give pods nothing without the CNI\'s multi-NIC mode', () => {
+    const { stack } = nodeGroup({ profile: LayoutProfile.MAX_BANDWIDTH });
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp(
+      'network card\\(s\\) 4, 8, 12, 16, 20, 24, 28.*ENABLE_MULTI_NIC.*cdk-efa:ena-needs-multi-nic'));
+  });
+
+  test('fails when maxPods is not a whole number of pods', () => {
+    expect(() => nodeGroup({ maxPods: 0 })).toThrow(/maxPods 0 for p5\.48xlarge.*cdk-efa:invalid-max-pods/);
+  });
+});
+
 describe('EfaNodeGroup errors', () => {
   test.each<[string, Partial<EfaNodeGroupOptions>, RegExp]>([
     ['minSize exceeds desiredSize', { minSize: 3, desiredSize: 2, maxSize: 4 }, /minSize <= desiredSize <= maxSize.*cdk-efa:invalid-scaling/],
@@ -263,6 +507,7 @@ describe('EfaNodeGroup errors', () => {
     ['AMI types differ', { instanceTypes: [new ec2.InstanceType('c7gn.16xlarge'), new ec2.InstanceType('c5n.18xlarge')] }, /cdk-efa:mixed-ami-types/],
     ['no instance type is given', { instanceTypes: undefined }, /cdk-efa:no-instance-type/],
     ['a Capacity Block has no reservation', { capacityType: eksv2.CapacityType.CAPACITY_BLOCK }, /cdk-efa:capacity-block-without-reservation/],
+    ['a Capacity Block lists several instance types', { instanceTypes: [P5, new ec2.InstanceType('p5e.48xlarge')], capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-1' }, /reserves one instance type.*cdk-efa:capacity-block-without-instance-type/],
     ['a reservation is combined with a new cluster placement group', { capacityReservationId: 'cr-1', placement: EfaPlacement.cluster() }, /cdk-efa:placement-group-with-reservation/],
     ['hugepages are asked for on Bottlerocket', { hugepages2MiCount: 100, amiType: eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA }, /cdk-efa:hugepages-on-bottlerocket/],
     ['hugepages are not a positive count', { hugepages2MiCount: 0 }, /cdk-efa:invalid-hugepages/],
@@ -313,6 +558,36 @@ describe('EfaNodeGroup errors', () => {
     const role = new iam.Role(setup.stack, 'Role', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
     const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, role });
     expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt })).toThrow(/cdk-efa:launch-template-instance-profile/);
+  });
+
+  test('fails when the subnet is one of the VPC\'s public subnets', () => {
+    const setup = v2Cluster();
+    expect(() => nodeGroup({ subnet: setup.vpc.publicSubnets[0] }, setup))
+      .toThrow(/Stack\/Vpc\/PublicSubnet1, one of the VPC's public subnets.*no public IPv4 address.*cdk-efa:public-subnet/);
+  });
+
+  test('fails when the subnet selection holds only public subnets', () => {
+    const setup = v2Cluster();
+    expect(() => nodeGroup({ vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } }, setup))
+      .toThrow(/only public subnets \(Stack\/Vpc\/PublicSubnet1, Stack\/Vpc\/PublicSubnet2\).*cdk-efa:public-subnet/);
+  });
+
+  test('fails when the default selection of a VPC has only public subnets', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }] });
+    const cluster = EfaCluster.fromClusterV2(eksv2.Cluster.fromClusterAttributes(stack, 'C', { clusterName: 'c', vpc, clusterSecurityGroupId: 'sg-1' }));
+    expect(() => new EfaNodeGroup(stack, 'P5', { cluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.NONE })).toThrow(/cdk-efa:public-subnet/);
+  });
+
+  test.each<[string, eksv2.CapacityType | undefined, boolean, RegExp]>([
+    ['CAPACITY_BLOCK meets a template that is not for a Capacity Block', eksv2.CapacityType.CAPACITY_BLOCK, false, /capacityType CAPACITY_BLOCK.*is not for a Capacity Block.*cdk-efa:capacity-type-mismatch/],
+    ['ON_DEMAND meets a Capacity Block template', eksv2.CapacityType.ON_DEMAND, true, /capacityType ON_DEMAND.*is for a Capacity Block.*cdk-efa:capacity-type-mismatch/],
+    ['SPOT meets a Capacity Block template', eksv2.CapacityType.SPOT, true, /capacityType SPOT.*cdk-efa:capacity-type-mismatch/],
+  ])('fails when %s', (_, capacityType, capacityBlock, message) => {
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-1', capacityBlock });
+    expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, capacityType, minSize: 0, maxSize: 2 })).toThrow(message);
   });
 
   test('fails when your launch template is combined with options that shape one', () => {

@@ -50,6 +50,31 @@ describe('lookup', () => {
     expect(all).not.toContain('u7inh-32tb.480xlarge');
   });
 
+  // Max-pods from the EKS AMI's eni-max-pods.txt, which is `ENIs on the default card × (addresses − 1) + 2`, so the
+  // table's IPv4 figure (from the VPC CNI limits file) and card 0's interfaces must reproduce it.
+  test.each<[string, number, number]>([
+    ['p5.48xlarge', 50, 100],
+    ['p5en.48xlarge', 50, 198],
+    ['c5n.18xlarge', 50, 737],
+    ['hpc6id.32xlarge', 50, 51],
+    ['g4dn.8xlarge', 15, 58],
+    ['trn2.3xlarge', 15, 30],
+    ['g5.8xlarge', 30, 234],
+    ['g7e.8xlarge', 64, 506],
+    ['c8i.96xlarge', 64, 1514],
+  ])('%s: %d IPv4 addresses per interface, which gives the EKS AMI max-pods of %d', (type, ipv4, maxPods) => {
+    const caps = EfaInstanceTypes.lookup(type);
+    expect(caps.ipv4AddressesPerInterface).toBe(ipv4);
+    expect(caps.networkCards[0].maximumNetworkInterfaces * (ipv4 - 1) + 2).toBe(maxPods);
+  });
+
+  test('every type has ipv4AddressesPerInterface but the two the VPC CNI limits file lacks', () => {
+    const unknown = EfaInstanceTypes.all().filter((type) => EfaInstanceTypes.lookup(type).ipv4AddressesPerInterface === undefined);
+    expect(unknown).toEqual(['p6e-gb200.36xlarge', 'trn2u.48xlarge']);
+    const figures = new Set(EfaInstanceTypes.all().map((type) => EfaInstanceTypes.lookup(type).ipv4AddressesPerInterface));
+    expect([...figures].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([15, 30, 50, 64, undefined]);
+  });
+
   test('isEfaSupported and tryLookup never throw', () => {
     expect(EfaInstanceTypes.isEfaSupported('p5.48xlarge')).toBe(true);
     expect(EfaInstanceTypes.isEfaSupported('t3.micro')).toBe(false);

@@ -42,6 +42,9 @@ function assertInvariants(caps: InstanceTypeCapabilities, layout: EfaLayout): vo
   expect(ifaces).toEqual(sorted);
   expect(layout.summary.efaCount).toBe(efa.length);
   expect(layout.summary.ipv4AddressesPerNode).toBe(ifaces.length - ifaces.filter((i) => i.interfaceType === InterfaceType.EFA_ONLY).length);
+  // The VPC CNI gets card 0's interfaces but those taken by efa-only (efa-rules §5).
+  const efaOnlyOnCard0 = ifaces.filter((i) => i.networkCardIndex === 0 && i.interfaceType === InterfaceType.EFA_ONLY).length;
+  expect(layout.summary.vpcCniNetworkInterfaces).toBe(caps.networkCards[0].maximumNetworkInterfaces - efaOnlyOnCard0);
   expect(EfaLayout.validate(caps, ifaces)).toEqual([]);
 }
 

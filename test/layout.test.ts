@@ -36,7 +36,15 @@ describe('documented layouts (efa-rules §2)', () => {
     const layout = EfaLayout.forInstanceType(type);
     expect(compact(layout.interfaces)).toEqual(P5_USE_CASE_1);
     expect(layout.summary).toEqual({
-      efaCount: 32, enaCount: 1, networkInterfaceCount: 33, ipv4AddressesPerNode: 1, efaBandwidthInGbps: 3200,
+      efaCount: 32,
+      enaCount: 1,
+      networkInterfaceCount: 33,
+      ipv4AddressesPerNode: 1,
+      efaBandwidthInGbps: 3200,
+      vpcCniNetworkInterfaces: 1,
+      podIpv4Addresses: 49,
+      podIpv4AddressesWithPrefixDelegation: 784,
+      defaultMaxPods: 100,
     });
   });
 

@@ -112,5 +112,55 @@ export function summarize(caps: InstanceTypeCapabilities, interfaces: NetworkInt
     networkInterfaceCount: interfaces.length,
     ipv4AddressesPerNode: ena.length,
     efaBandwidthInGbps: Math.round(efaBandwidthInGbps * 100) / 100,
+    ...podIpCapacity(caps, interfaces),
+  };
+}
+
+/**
+ * Pod-IP model of the Amazon VPC CNI (sources: efa-rules §5; amazon-vpc-cni-k8s `pkg/ipamd/ipamd.go`; the EKS AMI's
+ * `eni-max-pods.txt`, "# of ENI × (# of IPv4 per ENI − 1) + 2", counted on the default network card only):
+ * - the CNI manages network card 0 only, and an `efa-only` interface on card 0 takes one of card 0's interfaces;
+ * - each interface's primary address is not used for pods; prefix delegation turns each other slot into a /28;
+ * - the `+ 2` are aws-node and kube-proxy, which use the host network.
+ */
+
+/**
+ * The highest max-pods EKS managed node groups set: 110 below 30 vCPUs, 250 from 30 vCPUs. The capability table has no
+ * vCPU count, so 250 is used for every type. That overstates the need of the few small EFA types (p5.4xlarge,
+ * trn2.3xlarge), which is the safe side: callers who know better pass `maxPods`.
+ */
+export const EKS_MAX_PODS_CAP = 250;
+
+/** Pods on every node that use the host network and take no address from the VPC CNI: aws-node and kube-proxy. */
+export const HOST_NETWORK_PODS = 2;
+
+/** IPv4 addresses in one /28 prefix (VPC CNI prefix delegation). */
+const ADDRESSES_PER_PREFIX = 16;
+
+type PodIpCapacity = Pick<EfaLayoutSummary,
+'vpcCniNetworkInterfaces' | 'podIpv4Addresses' | 'podIpv4AddressesWithPrefixDelegation' | 'defaultMaxPods'>;
+
+/**
+ * The pod-IP fields of a summary. Only the fields that are known are present (no `undefined` keys), so summaries of
+ * rows without `ipv4AddressesPerInterface` keep their shape.
+ */
+function podIpCapacity(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): PodIpCapacity {
+  const card0 = caps.networkCards[0];
+  if (card0 === undefined) {
+    return {};
+  }
+  const efaOnlyOnCard0 = interfaces
+    .filter((i) => i.networkCardIndex === 0 && i.interfaceType === InterfaceType.EFA_ONLY).length;
+  const vpcCniNetworkInterfaces = Math.max(0, card0.maximumNetworkInterfaces - efaOnlyOnCard0);
+  const perInterface = caps.ipv4AddressesPerInterface;
+  if (perInterface === undefined || isNumberToken(perInterface) || !Number.isInteger(perInterface) || perInterface < 1) {
+    return { vpcCniNetworkInterfaces };
+  }
+  const secondary = perInterface - 1;
+  return {
+    vpcCniNetworkInterfaces,
+    podIpv4Addresses: vpcCniNetworkInterfaces * secondary,
+    podIpv4AddressesWithPrefixDelegation: vpcCniNetworkInterfaces * secondary * ADDRESSES_PER_PREFIX,
+    defaultMaxPods: Math.min(card0.maximumNetworkInterfaces * secondary + HOST_NETWORK_PODS, EKS_MAX_PODS_CAP),
   };
 }

@@ -28,5 +28,5 @@ export function managedPolicyRule(policyName: string): string {
 
 /** Why the offering-check Lambda functions and their roles break AwsSolutions-IAM4 and IAM5. */
 export const LAMBDA_LOGS_REASON = 'cdk-efa: AWSLambdaBasicExecutionRole only lets the function write its CloudWatch Logs.';
-export const DESCRIBE_REASON = 'cdk-efa: ec2:DescribeSubnets and ec2:DescribeInstanceTypeOfferings support no resource-level permissions.';
+export const DESCRIBE_REASON = 'cdk-efa: ec2:DescribeSubnets, ec2:DescribeInstanceTypeOfferings and ec2:DescribeCapacityReservations support no resource-level permissions.';
 export const PROVIDER_REASON = 'cdk-efa: the custom resource provider framework may invoke any version of its own handler.';

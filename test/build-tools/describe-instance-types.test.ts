@@ -6,6 +6,8 @@ import {
   InstanceTypeInfo,
   mergeDescribeOutputs,
   parseDescribeOutput,
+  parseUpdateArguments,
+  patchDescribeOutputs,
   RawDescribeInstanceTypesOutput,
   renderTableSource,
   toCapabilities,
@@ -162,6 +164,134 @@ describe('mergeDescribeOutputs', () => {
   });
 });
 
+/** A patch setting `NetworkInfo.Ipv4AddressesPerInterface`, the way one cut from the VPC CNI limits file looks. */
+function ipv4Patch(figures: Readonly<Record<string, number>>): RawDescribeInstanceTypesOutput {
+  return {
+    InstanceTypes: Object.entries(figures).map(([InstanceType, Ipv4AddressesPerInterface]) => ({
+      InstanceType, NetworkInfo: { Ipv4AddressesPerInterface },
+    })),
+  };
+}
+
+describe('patchDescribeOutputs', () => {
+  const base = fixture('base.json');
+  const before = mergeDescribeOutputs(base, []).output;
+
+  test('adds the patched field and keeps every other field, in the order EC2 uses', () => {
+    const result = patchDescribeOutputs(base, [ipv4Patch({ 'p5.48xlarge': 50, 'trn2.3xlarge': 15 })]);
+    const p5 = entry(result.output, 'p5.48xlarge');
+    const { NetworkInfo: network, ...rest } = entry(before, 'p5.48xlarge');
+    expect(p5).toEqual({ ...rest, NetworkInfo: { ...network, Ipv4AddressesPerInterface: 50 } });
+    expect(Object.keys(p5.NetworkInfo ?? {})).toEqual([
+      'MaximumNetworkInterfaces', 'MaximumNetworkCards', 'DefaultNetworkCardIndex', 'NetworkCards', 'Ipv4AddressesPerInterface',
+      'EfaSupported', 'EfaInfo',
+    ]);
+    expect(toCapabilities(p5).ipv4AddressesPerInterface).toBe(50);
+    expect(toCapabilities(entry(result.output, 'trn2.3xlarge')).ipv4AddressesPerInterface).toBe(15);
+  });
+
+  test('leaves types the patch does not name unchanged, and reports only changed types as updated', () => {
+    const result = patchDescribeOutputs(base, [ipv4Patch({ 'p5.48xlarge': 50 })]);
+    expect(entry(result.output, 'c5n.18xlarge')).toEqual(entry(before, 'c5n.18xlarge'));
+    expect(result.updated).toEqual(['p5.48xlarge']);
+    expect(result.added).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(names(result.output)).toEqual(names(before));
+  });
+
+  test('keeps Verified: false, Notes and a Source that already names the tag', () => {
+    const result = patchDescribeOutputs(base, [ipv4Patch({ 'trn2.3xlarge': 15, 'p5.48xlarge': 50 })], { sourceTag: 'C' });
+    expect(entry(result.output, 'trn2.3xlarge').CdkEfa).toEqual(entry(before, 'trn2.3xlarge').CdkEfa);
+    expect(entry(result.output, 'trn2.3xlarge').CdkEfa?.Verified).toBe(false);
+    expect(entry(result.output, 'p5.48xlarge').CdkEfa).toEqual({ Source: 'K+C' });
+  });
+
+  test('adds the source tag to the Source of patched entries only', () => {
+    const noOverlay = { InstanceTypes: [...base.InstanceTypes, { ...(entry(before, 'p5.48xlarge')), InstanceType: 'p5.4xlarge', CdkEfa: undefined }] };
+    const result = patchDescribeOutputs(noOverlay, [ipv4Patch({ 'trn2.3xlarge': 15, 'p5.4xlarge': 30 })], { sourceTag: 'E' });
+    expect(entry(result.output, 'trn2.3xlarge').CdkEfa).toMatchObject({ Source: 'D(list)+C+Kbw+E', Verified: false });
+    expect(entry(result.output, 'p5.4xlarge').CdkEfa).toEqual({ Source: 'E' });
+    expect(entry(result.output, 'p5.48xlarge').CdkEfa).toEqual({ Source: 'K+C' });
+  });
+
+  test('an entry with no field cdk-efa reads changes nothing, not even the Source', () => {
+    const result = patchDescribeOutputs(base, [{ InstanceTypes: [{ InstanceType: 'p5.48xlarge', VCpuInfo: { DefaultVCpus: 192 }, NetworkInfo: {} }] }], {
+      sourceTag: 'E',
+    });
+    expect(result.output).toEqual(before);
+    expect(result.updated).toEqual([]);
+  });
+
+  test('merges nested objects key by key', () => {
+    const patch = { InstanceTypes: [{ InstanceType: 'p5.48xlarge', NetworkInfo: { EfaInfo: { MaximumEfaInterfaces: 16 } } }] };
+    const p5 = entry(patchDescribeOutputs(base, [patch]).output, 'p5.48xlarge');
+    expect(p5.NetworkInfo?.EfaInfo).toEqual({ MaximumEfaInterfaces: 16 });
+    expect(p5.NetworkInfo?.NetworkCards).toEqual(entry(before, 'p5.48xlarge').NetworkInfo?.NetworkCards);
+  });
+
+  test('the later patch wins', () => {
+    const result = patchDescribeOutputs(base, [ipv4Patch({ 'p5.48xlarge': 64 }), ipv4Patch({ 'p5.48xlarge': 50 })]);
+    expect(entry(result.output, 'p5.48xlarge').NetworkInfo?.Ipv4AddressesPerInterface).toBe(50);
+  });
+
+  test('warns once per patch about types not in the base data, and never adds them', () => {
+    const result = patchDescribeOutputs(base, [ipv4Patch({ 'm5.large': 10, 'a1.medium': 4, 'p5.48xlarge': 50 })], { sourceNames: ['cni.json'] });
+    expect(names(result.output)).toEqual(names(before));
+    expect(result.warnings).toEqual([
+      'cni.json: ignored 2 entries whose type is not in the base data (a patch never adds a type): a1.medium; m5.large',
+    ]);
+  });
+
+  test('warns and ignores an entry that would turn EFA support off', () => {
+    const patch = { InstanceTypes: [{ InstanceType: 'c5n.18xlarge', NetworkInfo: { EfaSupported: false, Ipv4AddressesPerInterface: 50 } }] };
+    const result = patchDescribeOutputs(base, [patch]);
+    expect(entry(result.output, 'c5n.18xlarge')).toEqual(entry(before, 'c5n.18xlarge'));
+    expect(result.warnings).toEqual(['c5n.18xlarge: patch 1 would leave NetworkInfo.EfaSupported other than true; ignored that entry']);
+  });
+
+  test('fails on a field of the wrong type, naming the type and the field', () => {
+    const patch = { InstanceTypes: [{ InstanceType: 'p5.48xlarge', NetworkInfo: { Ipv4AddressesPerInterface: '50' } }] };
+    expect(() => patchDescribeOutputs(base, [patch])).toThrow('p5.48xlarge: NetworkInfo.Ipv4AddressesPerInterface must be a number, got "50"');
+  });
+
+  test.each(['', ' C', 'C+K'])('fails when the source tag is %p', (sourceTag) => {
+    expect(() => patchDescribeOutputs(base, [], { sourceTag })).toThrow(/source tag .* must be non-empty, without "\+" or surrounding spaces/);
+  });
+
+  test('patching the committed data with its own figures changes nothing', () => {
+    const data = committedData();
+    const figures = Object.fromEntries(data.InstanceTypes
+      .filter((info) => info.NetworkInfo?.Ipv4AddressesPerInterface !== undefined)
+      .map((info) => [info.InstanceType, info.NetworkInfo?.Ipv4AddressesPerInterface ?? 0]));
+    expect(Object.keys(figures).length).toBeGreaterThan(290);
+    const result = patchDescribeOutputs(data, [ipv4Patch(figures)], { sourceTag: 'C' });
+    expect(result.output).toEqual(data);
+    expect(result.updated).toEqual([]);
+    expect(result.warnings).toEqual([]);
+  });
+});
+
+describe('parseUpdateArguments', () => {
+  test('files alone are describe-instance-types output', () => {
+    expect(parseUpdateArguments([])).toEqual({ patch: false, files: [] });
+    expect(parseUpdateArguments(['a.json', 'b.json'])).toEqual({ patch: false, files: ['a.json', 'b.json'] });
+  });
+
+  test('--patch and --source=TAG, in any place', () => {
+    expect(parseUpdateArguments(['--patch', '--source=C', 'cni.json'])).toEqual({ patch: true, sourceTag: 'C', files: ['cni.json'] });
+    expect(parseUpdateArguments(['cni.json', '--source=C', '--patch'])).toEqual({ patch: true, sourceTag: 'C', files: ['cni.json'] });
+  });
+
+  test('fails on an unknown option', () => {
+    expect(() => parseUpdateArguments(['--merge', 'a.json'])).toThrow('unknown option --merge; usage: update-instance-types [--patch [--source=TAG]] [file ...]');
+  });
+
+  test('fails on --source without a tag or without --patch', () => {
+    expect(() => parseUpdateArguments(['--patch', '--source='])).toThrow('--source needs a tag, for example --source=C');
+    expect(() => parseUpdateArguments(['--source=C', 'a.json'])).toThrow(/--source only applies to patches; add --patch/);
+  });
+});
+
 describe('parseDescribeOutput', () => {
   test('rejects JSON that is not DescribeInstanceTypes output', () => {
     expect(() => parseDescribeOutput({ Reservations: [] }, 'x.json')).toThrow(
@@ -180,6 +310,7 @@ describe('toCapabilities', () => {
       maximumEfaInterfaces: 32,
       defaultNetworkCardIndex: 0,
       maximumNetworkInterfaces: 64,
+      ipv4AddressesPerInterface: 50,
       architecture: InstanceArchitecture.X86_64,
       accelerators: [{ kind: AcceleratorKind.GPU, manufacturer: 'NVIDIA', name: 'H100', count: 8 }],
       placementGroupStrategies: [PlacementGroupStrategy.CLUSTER, PlacementGroupStrategy.PARTITION, PlacementGroupStrategy.SPREAD],
@@ -194,7 +325,6 @@ describe('toCapabilities', () => {
     });
     expect(p5.networkCards.every((card) => card.efaSupported)).toBe(true);
     expect(p5).not.toHaveProperty('verified');
-    expect(p5).not.toHaveProperty('ipv4AddressesPerInterface');
   });
 
   test('p6-b300.48xlarge: card 0 cannot carry an EFA and has no known bandwidth', () => {
@@ -213,6 +343,8 @@ describe('toCapabilities', () => {
     expect(gb200.networkCards.map((card) => card.efaSupported)).toEqual([false, ...new Array<boolean>(16).fill(true)]);
     expect(gb200.maximumNetworkInterfaces).toBe(26);
     expect(gb200).not.toHaveProperty('verified');
+    // Not in the VPC CNI limits file, so the IPv4 figure is unknown and left out.
+    expect(gb200).not.toHaveProperty('ipv4AddressesPerInterface');
   });
 
   test('inferred rows are unverified', () => {
