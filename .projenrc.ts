@@ -42,13 +42,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'cdk-nag@^3',
   ],
 
-  // src/**/*.lambda.ts handlers are bundled with esbuild into assets/ and get a generated Function construct.
+  // src/**/*.lambda.ts handlers are bundled with esbuild into assets/ and get a generated Function construct next to
+  // them (src/eks/offering-check.lambda.ts: assets/eks/offering-check.lambda/, src/eks/offering-check-function.ts).
   lambdaOptions: {
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     awsSdkConnectionReuse: false,
   },
 
-  bin: { 'cdk-efa': 'lib/cli.js' },
+  bin: { 'cdk-efa': 'lib/cli/cli.js' },
 
   tsconfigDevFile: 'tsconfig.dev.json',
   // ts-jest compiles tests without type-checking them; type-check tests, examples and build tools first.
@@ -69,6 +70,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   jestOptions: {
     jestConfig: {
+      // TMPDIR for aws-cdk-lib's cdk.out folders is set before the workers start, and removed after the run.
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
       setupFiles: ['<rootDir>/test/setup-env.ts'],
       // Some tests synthesize whole example apps or many stacks; 2 shared cores can be slow.
       testTimeout: 120_000,
@@ -162,7 +166,7 @@ project.addTask('example', {
   steps: [
     { spawn: compileIfStale.name },
     { exec: 'cdk synth --app "ts-node --prefer-ts-exts --project tsconfig.dev.json examples/app.ts" --output cdk.out --quiet' },
-    { exec: 'node lib/cli.js inspect cdk.out' },
+    { exec: 'node lib/cli/cli.js inspect cdk.out' },
   ],
 });
 

@@ -4,7 +4,7 @@
  * `data/efa-instance-types.json` holds a subset of EC2 `DescribeInstanceTypes` output, one entry per EFA-capable
  * instance type, plus a `CdkEfa` overlay for what EC2 does not report. These functions merge fresh
  * `aws ec2 describe-instance-types` output into that data, convert entries to `InstanceTypeCapabilities` and render
- * the compiled table `src/private/instance-types.generated.ts`. They do no I/O: `update-instance-types.ts` does.
+ * the compiled table `src/core/private/instance-types.generated.ts`. They do no I/O: `update-instance-types.ts` does.
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceTypeInfo.html
  */
@@ -14,7 +14,7 @@ import {
   AcceleratorKind,
   InstanceTypeCapabilities,
   NetworkCardCapabilities,
-} from '../src/capabilities';
+} from '../src/core/capabilities';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The JSON shape: the subset of EC2 `DescribeInstanceTypes` fields the table needs, plus the `CdkEfa` overlay.
@@ -763,7 +763,7 @@ export function toCapabilities(info: InstanceTypeInfo): InstanceTypeCapabilities
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Rendering src/private/instance-types.generated.ts.
+// Rendering src/core/private/instance-types.generated.ts.
 // ---------------------------------------------------------------------------------------------------------------------
 
 const INDENT = '  ';
@@ -844,19 +844,37 @@ function renderRow(caps: InstanceTypeCapabilities): string[] {
   ];
 }
 
-/** The import lines the rendered table needs, and no more. */
+/** The members of `enumObject` whose values `values` holds, in the enum's order, as `{ MEMBER: 'value' as ec2.Enum }`. */
+function enumValues(enumName: string, enumObject: Readonly<Record<string, string>>, values: ReadonlySet<string>): string {
+  const members = Object.keys(enumObject)
+    .filter((key) => values.has(enumObject[key]))
+    .map((key) => `${key}: ${literalString(enumObject[key])} as ec2.${enumName}`);
+  return `const ${enumName} = { ${members.join(', ')} };`;
+}
+
+/**
+ * The import lines the rendered table needs, and no more, and the aws-cdk-lib/aws-ec2 enum members the rows use, by
+ * value: the core loads no construct module at run time, so the table imports aws-ec2's types only.
+ */
 function renderImports(rows: readonly InstanceTypeCapabilities[]): string[] {
-  const ec2Names = [
-    ...(rows.length > 0 ? ['InstanceArchitecture'] : []),
-    ...(rows.some((row) => row.placementGroupStrategies !== undefined) ? ['PlacementGroupStrategy'] : []),
-  ];
+  const architectures = new Set<string>(rows.map((row) => row.architecture));
+  const strategies = new Set<string>(rows.flatMap((row) => row.placementGroupStrategies ?? []));
   const capabilityNames = [
     ...(rows.some((row) => row.accelerators !== undefined) ? ['AcceleratorKind'] : []),
     'InstanceTypeCapabilities',
   ];
+  const ec2Values = [
+    ...(architectures.size > 0 ? [enumValues('InstanceArchitecture', InstanceArchitecture, architectures)] : []),
+    ...(strategies.size > 0 ? [enumValues('PlacementGroupStrategy', PlacementGroupStrategy, strategies)] : []),
+  ];
   return [
-    ...(ec2Names.length > 0 ? [`import { ${ec2Names.join(', ')} } from 'aws-cdk-lib/aws-ec2';`] : []),
+    ...(ec2Values.length > 0 ? ["import type * as ec2 from 'aws-cdk-lib/aws-ec2';"] : []),
     `import { ${capabilityNames.join(', ')} } from '../capabilities';`,
+    ...(ec2Values.length > 0 ? [
+      '',
+      '// The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.',
+      ...ec2Values,
+    ] : []),
   ];
 }
 
@@ -864,7 +882,7 @@ function renderImports(rows: readonly InstanceTypeCapabilities[]): string[] {
 const DATA_FILE_NAME = 'data/efa-instance-types.json';
 
 /**
- * Renders the TypeScript source of `src/private/instance-types.generated.ts`: the `INSTANCE_TYPE_TABLE` constant
+ * Renders the TypeScript source of `src/core/private/instance-types.generated.ts`: the `INSTANCE_TYPE_TABLE` constant
  * holding the given rows in the given order.
  *
  * @param rows the capabilities rows, usually `toCapabilities` of every entry of the data

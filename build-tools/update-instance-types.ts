@@ -3,7 +3,7 @@
  *
  * Merges `aws ec2 describe-instance-types --filters Name=network-info.efa-supported,Values=true` output files (for
  * example one per region; a later file wins) into data/efa-instance-types.json, then regenerates
- * src/private/instance-types.generated.ts from it. With no arguments it only regenerates the table.
+ * src/core/private/instance-types.generated.ts from it. With no arguments it only regenerates the table.
  *
  * `npx projen update-instance-types --patch [--source=TAG] patch.json ...`
  *
@@ -27,7 +27,7 @@ import {
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DATA_FILE = path.join(REPO_ROOT, 'data', 'efa-instance-types.json');
-const TABLE_FILE = path.join(REPO_ROOT, 'src', 'private', 'instance-types.generated.ts');
+const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.ts');
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,10 +1,4 @@
-import * as fs from 'fs';
-import * as path from 'path';
-
-// CDK writes a cdk.out folder per synth into TMPDIR: keep those inside the repo, in an ignored folder.
-const tmp = path.join(__dirname, '..', '.tmp', 'jest');
-fs.mkdirSync(tmp, { recursive: true });
-process.env.TMPDIR = tmp;
+// TMPDIR, where aws-cdk-lib writes a cdk.out folder per synth, is set for the whole run by test/global-setup.ts.
 
 // Unit tests synthesize many stacks; aws-cdk-lib's built-in template validator costs about a second per synth.
 // The example app keeps it on (see the `example` task).

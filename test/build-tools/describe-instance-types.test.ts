@@ -12,11 +12,11 @@ import {
   renderTableSource,
   toCapabilities,
 } from '../../build-tools/describe-instance-types';
-import { AcceleratorKind, InstanceTypeCapabilities } from '../../src/capabilities';
+import { AcceleratorKind, InstanceTypeCapabilities } from '../../src/core/capabilities';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const DATA_FILE = path.join(REPO_ROOT, 'data', 'efa-instance-types.json');
-const TABLE_FILE = path.join(REPO_ROOT, 'src', 'private', 'instance-types.generated.ts');
+const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.ts');
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 function readOutput(file: string): RawDescribeInstanceTypesOutput {
@@ -404,7 +404,7 @@ describe('renderTableSource', () => {
     expect(readFileSync(TABLE_FILE, 'utf8')).toBe(expected);
   });
 
-  test('imports only what the rows use and leaves out undefined fields', () => {
+  test('imports only what the rows use, aws-ec2 as types only, and leaves out undefined fields', () => {
     const source = renderTableSource([{
       instanceType: 'c5n.18xlarge',
       efaSupported: true,
@@ -413,10 +413,14 @@ describe('renderTableSource', () => {
       architecture: InstanceArchitecture.X86_64,
     }]);
     expect(source).toContain([
-      "import { InstanceArchitecture } from 'aws-cdk-lib/aws-ec2';",
+      "import type * as ec2 from 'aws-cdk-lib/aws-ec2';",
       "import { InstanceTypeCapabilities } from '../capabilities';",
       '',
+      '// The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.',
+      "const InstanceArchitecture = { X86_64: 'x86_64' as ec2.InstanceArchitecture };",
+      '',
     ].join('\n'));
+    expect(source).not.toContain('PlacementGroupStrategy');
     expect(source).toContain([
       '  {',
       "    instanceType: 'c5n.18xlarge',",

@@ -41,7 +41,7 @@ interface NagReport {
 
 describe('example app', () => {
   // cdk-nag 3 plugs into aws-cdk-lib's Validations (2.270.0 and later); at the peer floor there is no Validations to
-  // plug into, and cdk-efa's acknowledgements do nothing (src/private/nag.ts).
+  // plug into, and cdk-efa's acknowledgements do nothing (src/eks/private/nag.ts).
   (HAS_VALIDATIONS ? test : test.skip)('passes cdk-nag AwsSolutions with no unacknowledged errors from cdk-efa resources', () => {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
     const { app } = exampleApp(outdir);

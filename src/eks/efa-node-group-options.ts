@@ -1,0 +1,264 @@
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
+import { LayoutProfile, PrimaryInterface } from '../core/layout';
+import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
+import { EfaPlacement } from '../ec2/placement';
+
+/**
+ * Everything an `EfaNodeGroup` takes except the cluster, for `EfaCluster.addEfaNodeGroup()`.
+ *
+ * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+ */
+export interface EfaNodeGroupOptions {
+  /**
+   * The instance types. Several are allowed only when their EFA layouts are identical (for example p5.48xlarge and
+   * p5e.48xlarge); p4d and p4de never mix with other types, because they cannot exchange EFA traffic with them.
+   *
+   * @default - the instance type of `launchTemplate`; one of the two is required
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
+
+  /**
+   * How many EFA interfaces each node gets, a count.
+   *
+   * @default - the most AWS recommends for the type
+   */
+  readonly efaCount?: number;
+
+  /**
+   * The primary interface.
+   *
+   * @default - chosen for the Amazon VPC CNI by `EfaLayout.forKubernetesNodes()`: `PrimaryInterface.ENA`, as AWS
+   *            recommends, unless AWS's `efa-only` at network card 0 device 1 would leave the CNI fewer pod IPv4
+   *            addresses than max-pods needs (p5, p5e, p5en, trn2, hpc7a and other types whose card 0 takes 2
+   *            interfaces); then `PrimaryInterface.EFA`, which keeps the same EFA count
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+   */
+  readonly primaryInterface?: PrimaryInterface;
+
+  /**
+   * Extra ENA interfaces for IP bandwidth and addresses.
+   *
+   * @default LayoutProfile.SINGLE_IP
+   */
+  readonly profile?: LayoutProfile;
+
+  /**
+   * A launch template of your own, instead of the one the node group creates. It must have no instance profile
+   * (`role`). Cannot be combined with the layout options, `placement`, `capacityReservationId`, `securityGroup`,
+   * `hugepages2MiCount` or `rootVolumeSizeGiB`, which shape the created template. Its capacity reservation and
+   * Capacity Block setting (`capacityBlock: true`) apply to the node group.
+   *
+   * @default - an `EfaLaunchTemplate` with construct ID `LaunchTemplate`
+   */
+  readonly launchTemplate?: EfaLaunchTemplate;
+
+  /**
+   * The EFA security group. EFA traffic flows only between members of one EFA security group, so node groups that
+   * exchange EFA traffic (for example an On-Demand group and a Capacity Block group of one training job) must share
+   * it.
+   *
+   * @default - the cluster's shared `EfaSecurityGroup`, created once per cluster as a child of the cluster construct
+   *            (construct ID `EfaSecurityGroup`) and used by every EFA node group of the cluster that names no group
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-start.html#efa-start-security
+   */
+  readonly securityGroup?: ec2.ISecurityGroup;
+
+  /**
+   * The placement group. Capacity reservations and Capacity Blocks need `EfaPlacement.none()` or the reservation's own
+   * group.
+   *
+   * @default - `EfaPlacement.cluster()`; `EfaPlacement.none()` with a capacity reservation
+   */
+  readonly placement?: EfaPlacement;
+
+  /**
+   * The subnet the nodes launch in. EFA traffic does not cross subnets, so a node group uses exactly one.
+   *
+   * It must not be one of the VPC's public subnets (`cdk-efa:public-subnet`): a node with several network interfaces
+   * gets no public IPv4 address, so without a NAT gateway it reaches neither EKS nor ECR and never joins. A subnet
+   * that is in none of the VPC's subnet lists gets a warning (`cdk-efa:subnet-type-unknown`). With a capacity
+   * reservation the subnet must be in the reservation's Availability Zone; the offering check verifies it.
+   *
+   * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId` (see those)
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+   */
+  readonly subnet?: ec2.ISubnet;
+
+  /**
+   * The subnets to choose the one subnet from. Public subnets are left out of the choice (see `subnet`); a selection
+   * of public subnets only is an error.
+   *
+   * @default - the VPC's default selection (private subnets if it has any, else isolated ones), never public subnets
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Only consider subnets in this Availability Zone (name, for example `us-east-1a`).
+   *
+   * @default - any
+   */
+  readonly availabilityZone?: string;
+
+  /**
+   * Only consider subnets in this Availability Zone ID (for example `use1-az4`), which names the same physical zone in
+   * every account. Subnet AZ IDs are only known at deploy time, so this needs the offering check.
+   *
+   * @default - any
+   */
+  readonly availabilityZoneId?: string;
+
+  /**
+   * Check at deploy time, before the node group is created, that the subnet's Availability Zone offers the instance
+   * types (a custom resource calling `DescribeSubnets` and `DescribeInstanceTypeOfferings`). A zone that does not
+   * offer them fails the deployment within seconds, naming the AZ IDs that do. With a capacity reservation it also
+   * reads the reservation (`DescribeCapacityReservations`) and chooses, or verifies, a subnet in its Availability
+   * Zone; turning the check off then gets a warning (`cdk-efa:reservation-zone-unchecked`).
+   *
+   * @default true
+   */
+  readonly offeringCheck?: boolean;
+
+  /**
+   * The capacity type. `CAPACITY_BLOCK` needs a launch template for a Capacity Block: the created one is, given
+   * `capacityReservationId`; your own one needs `capacityBlock: true` (`cdk-efa:capacity-type-mismatch`).
+   *
+   * @default - `CAPACITY_BLOCK` when `launchTemplate` is for a Capacity Block, else `ON_DEMAND`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
+   */
+  readonly capacityType?: eksv2.CapacityType;
+
+  /**
+   * The On-Demand Capacity Reservation or Capacity Block to launch into (`cr-…`), put in the created launch template.
+   * Required with `capacityType: CAPACITY_BLOCK`, unless your `launchTemplate` carries it. The subnet must be in the
+   * reservation's Availability Zone: the offering check reads the reservation and chooses, or verifies, the subnet.
+   *
+   * @default - none
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
+   */
+  readonly capacityReservationId?: string;
+
+  /**
+   * The AMI type.
+   *
+   * @default - from the instance type: `AL2023_X86_64_NVIDIA` or `AL2023_ARM_64_NVIDIA` for NVIDIA GPUs,
+   *            `AL2023_X86_64_NEURON` for Trainium and Inferentia, `AL2023_X86_64_STANDARD` or
+   *            `AL2023_ARM_64_STANDARD` otherwise
+   */
+  readonly amiType?: eksv2.NodegroupAmiType;
+
+  /**
+   * Minimum number of nodes. EFA needs at least 2 nodes to be useful.
+   *
+   * @default 2
+   */
+  readonly minSize?: number;
+
+  /**
+   * Desired number of nodes. A Capacity Block node group with a desired size above 0 gets a warning
+   * (`cdk-efa:capacity-block-desired-size`): EKS upgrades such a group only at desired size 0.
+   *
+   * @default - `minSize`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
+   */
+  readonly desiredSize?: number;
+
+  /**
+   * Maximum number of nodes.
+   *
+   * @default - `desiredSize`, tokens included
+   */
+  readonly maxSize?: number;
+
+  /**
+   * Kubernetes labels for the nodes, on top of `cdk-efa.io/efa-supported` and `cdk-efa.io/efa-count`. cdk-efa's own
+   * labels win over labels of the same key here: the EFA plugin's DaemonSet selects nodes by
+   * `cdk-efa.io/efa-supported=true`.
+   *
+   * @default - only cdk-efa's labels
+   */
+  readonly labels?: Record<string, string>;
+
+  /**
+   * Kubernetes taints for the nodes.
+   *
+   * @default - none
+   */
+  readonly taints?: eksv2.TaintSpec[];
+
+  /**
+   * The node IAM role.
+   *
+   * @default - a role with the EKS worker node, CNI and ECR read-only managed policies
+   */
+  readonly nodeRole?: iam.IRole;
+
+  /**
+   * The name of the node group.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly nodegroupName?: string;
+
+  /**
+   * How pods get EFA devices: the device plugin or the DRA driver, installed once per cluster. Its DaemonSet runs on
+   * the nodes labelled `cdk-efa.io/efa-supported=true` (every `EfaNodeGroup` node), not on the chart's built-in list
+   * of instance types, which lags behind EC2.
+   *
+   * @default - `DRA_DRIVER` when the cluster's Kubernetes version is known and at least 1.34, else `DEVICE_PLUGIN`
+   */
+  readonly kubernetesPlugin?: EfaKubernetesPlugin;
+
+  /**
+   * Number of 2 MiB huge pages to reserve on each node (`vm.nr_hugepages`), for libfabric and NCCL. Set in a MIME
+   * multipart user data part that runs before the node joins the cluster, so EKS merges it with its own.
+   * Not available with Bottlerocket AMI types. The EKS-optimized AL2023 accelerated AMIs (NVIDIA, Neuron) already
+   * reserve 5128 pages; set this only to change that.
+   *
+   * @default - none reserved by cdk-efa (the AMI's own setting applies)
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+   */
+  readonly hugepages2MiCount?: number;
+
+  /**
+   * Size of each node's root volume, in GiB (set in the launch template; node groups with a launch template cannot
+   * set `diskSize`). With a Bottlerocket AMI type it sizes the data volume `/dev/xvdb`, where container images live,
+   * and leaves the OS volume `/dev/xvda` as the AMI has it.
+   *
+   * @default 100
+   * @see https://github.com/bottlerocket-os/bottlerocket#default-volumes
+   */
+  readonly rootVolumeSizeGiB?: number;
+
+  /**
+   * IPv4 addresses the VPC CNI takes for pods on each node, used for the subnet IP budget warning, a count.
+   *
+   * @default - twice the type's `ipv4AddressesPerInterface` (the primary interface's secondary addresses plus the
+   *            default warm interface), or 100 when that is unknown
+   */
+  readonly podIpv4AddressesPerNode?: number;
+
+  /**
+   * The kubelet's max-pods on the nodes, a count of pods, when you set it yourself (for example in a nodeadm
+   * `NodeConfig`). cdk-efa does not set it: it checks that the layout leaves the Amazon VPC CNI `maxPods − 2` pod IPv4
+   * addresses, chooses the primary interface by it, and warns (`cdk-efa:pod-ip-shortfall`) when no layout does.
+   *
+   * @default - what EKS sets: network card 0's interfaces × (IPv4 addresses per interface − 1) + 2, at most 250; 250
+   *            with `vpcCniPrefixDelegation`
+   * @throws if it is not a whole number of at least 1
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
+   */
+  readonly maxPods?: number;
+
+  /**
+   * Whether the cluster's Amazon VPC CNI runs with prefix delegation (`ENABLE_PREFIX_DELEGATION=true`), which gives
+   * each of network card 0's interfaces 16 times the pod addresses. cdk-efa does not configure the CNI; this only
+   * informs the pod-address check (see `maxPods`).
+   *
+   * @default false
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
+   */
+  readonly vpcCniPrefixDelegation?: boolean;
+}

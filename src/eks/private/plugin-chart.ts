@@ -1,0 +1,62 @@
+import { IConstruct } from 'constructs';
+import { efaError } from '../../core/private/errors';
+import { EfaKubernetesPlugin } from '../efa-kubernetes-plugin';
+import { ChartSettings } from './eks-settings';
+
+/** The node label every EfaNodeGroup node carries, and the EFA plugin's DaemonSet selects by. */
+export const EFA_SUPPORTED_LABEL = 'cdk-efa.io/efa-supported';
+
+/** Construct IDs of the per-cluster charts, under the cluster construct. */
+const CHART_IDS: Record<string, string> = { 'device-plugin': 'EfaDevicePlugin', 'dra-driver': 'EfaDraDriver' };
+
+/** The Kubernetes plugin of a node group, and the chart to install for it once per cluster (none for `NONE`). */
+export interface PluginChoice {
+  readonly plugin: EfaKubernetesPlugin;
+  /** The chart's construct ID under the cluster construct (a public contract), and its settings. */
+  readonly chart?: { readonly id: string; readonly settings: ChartSettings };
+}
+
+/**
+ * Chooses the Kubernetes plugin of a node group and the Helm chart that installs it, given the cluster construct (the
+ * charts' parent) and its Kubernetes version (for example `1.34`; undefined when unknown).
+ *
+ * @throws `dra-needs-1-34` when the DRA driver is asked for below Kubernetes 1.34; `both-efa-plugins` when the cluster
+ *         already gets the other plugin
+ */
+export function choosePlugin(scope: IConstruct, cluster: IConstruct, version: string | undefined, asked?: EfaKubernetesPlugin): PluginChoice {
+  const minor = version === undefined ? undefined : Number(version.split('.')[1]);
+  const atLeast134 = minor !== undefined && version!.startsWith('1.') && minor >= 34;
+  const plugin = asked ?? (atLeast134 ? EfaKubernetesPlugin.DRA_DRIVER : EfaKubernetesPlugin.DEVICE_PLUGIN);
+  if (plugin.name === EfaKubernetesPlugin.NONE.name) {
+    return { plugin };
+  }
+  if (plugin.name === 'dra-driver' && minor !== undefined && !atLeast134) {
+    throw efaError('dra-needs-1-34', `EfaNodeGroup ${scope.node.path} asks for the EFA DRA driver, but cluster ${cluster.node.path} runs Kubernetes ${version} and the driver needs 1.34 or later; use EfaKubernetesPlugin.DEVICE_PLUGIN or upgrade the cluster.`);
+  }
+  const id = CHART_IDS[plugin.name];
+  const otherId = Object.values(CHART_IDS).find((v) => v !== id)!;
+  if (cluster.node.tryFindChild(otherId) !== undefined) {
+    throw efaError('both-efa-plugins', `EfaNodeGroup ${scope.node.path} asks for the ${plugin.chart} chart, but cluster ${cluster.node.path} already gets the other EFA plugin (${otherId}) from another node group, and the device plugin and the DRA driver must not run on one cluster; give every EFA node group of the cluster the same kubernetesPlugin.`);
+  }
+  const settings: ChartSettings = {
+    chart: plugin.chart,
+    repository: 'https://aws.github.io/eks-charts',
+    version: plugin.chartVersion,
+    namespace: 'kube-system',
+    release: plugin.chart,
+    values: {
+      // The plugin must reach every EFA node, whatever taints the node groups carry.
+      tolerations: [{ operator: 'Exists' }],
+      // Both charts build the DaemonSet's required node affinity from supportedInstanceLabels: one nodeSelectorTerm
+      // per key, `<key> In <values>` (plus `eks.amazonaws.com/compute-type NotIn auto`). By default that is
+      // node.kubernetes.io/instance-type against the chart's own list of instance types, which lags behind EC2 (g7,
+      // c8in, m8in and others are missing from aws-dranet 1.0.0's), and a type missing from it gets no plugin pod.
+      // Helm replaces lists rather than merging them, so this selects exactly the nodes EfaNodeGroup labels.
+      // Checked against aws/eks-charts stable/aws-efa-k8s-device-plugin v0.5.30 and stable/aws-dranet 1.0.0
+      // (values.yaml and templates/daemonset.yaml); the device plugin chart has had these keys since v0.4.2, aws-dranet
+      // since its first release.
+      supportedInstanceLabels: { keys: [EFA_SUPPORTED_LABEL], values: ['true'] },
+    },
+  };
+  return { plugin, chart: { id, settings } };
+}

@@ -1,0 +1,128 @@
+import { InstanceArchitecture } from 'aws-cdk-lib/aws-ec2';
+import * as fc from 'fast-check';
+import {
+  EfaInstanceTypes, EfaLayout, EfaLayoutOptions, InstanceTypeCapabilities, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface,
+} from '../../src';
+
+const TYPES = EfaInstanceTypes.all();
+
+const options: fc.Arbitrary<EfaLayoutOptions> = fc.record({
+  efaCount: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+  primaryInterface: fc.constantFrom(undefined, PrimaryInterface.ENA, PrimaryInterface.EFA),
+  profile: fc.oneof(
+    fc.constant(undefined),
+    fc.constant(LayoutProfile.SINGLE_IP),
+    fc.constant(LayoutProfile.MAX_BANDWIDTH),
+    fc.uniqueArray(fc.integer({ min: 0, max: 33 }), { maxLength: 6 }).map((cards) => LayoutProfile.enaOnCards(cards)),
+  ),
+});
+
+function isEfa(i: NetworkInterfaceSpec): boolean {
+  return i.interfaceType === InterfaceType.EFA || i.interfaceType === InterfaceType.EFA_ONLY;
+}
+
+/** The invariants every accepted layout must keep, checked independently of the engine's own validation. */
+function assertInvariants(caps: InstanceTypeCapabilities, layout: EfaLayout): void {
+  const ifaces = layout.interfaces;
+  const primary = ifaces[0];
+  expect(primary).toMatchObject({ networkCardIndex: 0, deviceIndex: 0 });
+  expect(primary.interfaceType).not.toBe(InterfaceType.EFA_ONLY);
+  const keys = ifaces.map((i) => `${i.networkCardIndex}/${i.deviceIndex}`);
+  expect(new Set(keys).size).toBe(keys.length);
+  for (const i of ifaces) {
+    const card = caps.networkCards[i.networkCardIndex];
+    expect(card).toBeDefined();
+    expect(i.deviceIndex).toBeLessThan(card.maximumNetworkInterfaces);
+    if (isEfa(i)) expect(card.efaSupported).toBe(true);
+  }
+  const efa = ifaces.filter(isEfa);
+  expect(efa.length).toBeLessThanOrEqual(caps.maximumEfaInterfaces);
+  expect(new Set(efa.map((i) => i.networkCardIndex)).size).toBe(efa.length);
+  const sorted = [...ifaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
+  expect(ifaces).toEqual(sorted);
+  expect(layout.summary.efaCount).toBe(efa.length);
+  expect(layout.summary.ipv4AddressesPerNode).toBe(ifaces.length - ifaces.filter((i) => i.interfaceType === InterfaceType.EFA_ONLY).length);
+  // The VPC CNI gets card 0's interfaces but those taken by efa-only (efa-rules §5).
+  const efaOnlyOnCard0 = ifaces.filter((i) => i.networkCardIndex === 0 && i.interfaceType === InterfaceType.EFA_ONLY).length;
+  expect(layout.summary.vpcCniNetworkInterfaces).toBe(caps.networkCards[0].maximumNetworkInterfaces - efaOnlyOnCard0);
+  expect(EfaLayout.validate(caps, ifaces)).toEqual([]);
+}
+
+/** The recommended layout, or undefined when the engine refuses the options with a cdk-efa error (anything else fails). */
+function recommendedOrRefused(caps: InstanceTypeCapabilities, opts: EfaLayoutOptions): EfaLayout | undefined {
+  try {
+    return EfaLayout.recommended(caps, opts);
+  } catch (e) {
+    expect((e as Error).message).toMatch(/\[cdk-efa:[a-z0-9-]+\]/);
+    return undefined;
+  }
+}
+
+describe('layout properties', () => {
+  test.each(TYPES)('%s: the default layout is valid, exposes the most EFAs and uses one IP address', (type) => {
+    const caps = EfaInstanceTypes.lookup(type);
+    const layout = EfaLayout.recommended(caps);
+    assertInvariants(caps, layout);
+    expect(layout.summary.ipv4AddressesPerNode).toBe(1);
+    const expected = type.startsWith('p6e-gb200.') ? 8 : caps.maximumEfaInterfaces;
+    expect(layout.summary.efaCount).toBe(expected);
+  });
+
+  test('every type with random options either yields a valid layout or throws a cdk-efa error', () => {
+    fc.assert(fc.property(fc.constantFrom(...TYPES), options, (type, opts) => {
+      const caps = EfaInstanceTypes.lookup(type);
+      const layout = recommendedOrRefused(caps, opts);
+      if (layout === undefined) return;
+      assertInvariants(caps, layout);
+      if (opts.efaCount !== undefined) expect(layout.summary.efaCount).toBe(opts.efaCount);
+    }), { numRuns: 2000 });
+  });
+
+  test('random hand-written layouts are accepted exactly when they keep the invariants', () => {
+    const spec = fc.record({
+      networkCardIndex: fc.integer({ min: 0, max: 4 }),
+      deviceIndex: fc.integer({ min: 0, max: 3 }),
+      interfaceType: fc.constantFrom(InterfaceType.INTERFACE, InterfaceType.EFA, InterfaceType.EFA_ONLY),
+    });
+    const smallTypes = TYPES.filter((t) => EfaInstanceTypes.lookup(t).networkCards.length <= 4);
+    fc.assert(fc.property(fc.constantFrom(...smallTypes), fc.array(spec, { minLength: 1, maxLength: 6 }), (type, ifaces) => {
+      const caps = EfaInstanceTypes.lookup(type);
+      const problems = EfaLayout.validate(caps, ifaces);
+      if (problems.length === 0) {
+        assertInvariants(caps, EfaLayout.fromInterfaces(caps, ifaces));
+      } else {
+        expect(() => EfaLayout.fromInterfaces(caps, ifaces)).toThrow(/cdk-efa:/);
+      }
+    }), { numRuns: 2000 });
+  });
+
+  test('user-supplied capabilities with random options yield valid layouts or cdk-efa errors', () => {
+    const capabilities: fc.Arbitrary<InstanceTypeCapabilities> = fc.record({
+      cards: fc.array(
+        fc.record({ max: fc.integer({ min: 1, max: 4 }), efa: fc.boolean(), gbps: fc.integer({ min: 0, max: 800 }) }),
+        { minLength: 1, maxLength: 12 },
+      ),
+      maxEfa: fc.integer({ min: 1, max: 12 }),
+    }).filter((c) => c.cards.some((card) => card.efa)).map((c) => ({
+      instanceType: 'x99.random',
+      efaSupported: true,
+      maximumEfaInterfaces: c.maxEfa,
+      architecture: InstanceArchitecture.X86_64,
+      networkCards: c.cards.map((card, i) => ({
+        networkCardIndex: i, maximumNetworkInterfaces: card.max, efaSupported: card.efa, baselineBandwidthInGbps: card.gbps,
+      })),
+    }));
+    fc.assert(fc.property(capabilities, options, (caps, opts) => {
+      const layout = recommendedOrRefused(caps, opts);
+      if (layout === undefined) return;
+      assertInvariants(caps, layout);
+      // The default uses every EFA-capable card it can reach, up to the maximum, and one IP address.
+      if (opts.efaCount === undefined && opts.profile === undefined && opts.primaryInterface === undefined) {
+        // (card 0's EFA fits as efa-only at device 1, or as an efa primary when card 0 takes one interface)
+        const efaCards = caps.networkCards.filter((c) => c.efaSupported).length;
+        expect(layout.summary.efaCount).toBe(Math.min(efaCards, caps.maximumEfaInterfaces));
+        expect(layout.summary.ipv4AddressesPerNode).toBe(1);
+      }
+    }), { numRuns: 2000 });
+  });
+});
