@@ -151,7 +151,9 @@ project.addTask('bindings', {
 });
 
 // Keep caches, scratch output, CI files and development-only folders out of the npm package, and so out of every binding.
-for (const pattern of ['/.cache/', '/.tmp/', '/cdk.out/', '/.ci/', '/.ci-logs/', '/bench/', '/examples/', '/build-tools/', '/rosetta/', '/test/']) {
+// The package ships what the library runs (lib/, assets/, .jsii, the bundled dependencies) plus README, API.md and
+// LICENSE: the capability table's source data (compiled into lib/) and the per-language API references stay in the repo.
+for (const pattern of ['/.cache/', '/.tmp/', '/cdk.out/', '/.ci/', '/.ci-logs/', '/bench/', '/examples/', '/build-tools/', '/rosetta/', '/test/', '/data/', '/docs/']) {
   project.addPackageIgnore(pattern);
 }
 

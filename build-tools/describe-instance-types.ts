@@ -15,6 +15,7 @@ import {
   InstanceTypeCapabilities,
   NetworkCardCapabilities,
 } from '../src/core/capabilities';
+import { InterfaceType } from '../src/core/network-interface';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The JSON shape: the subset of EC2 `DescribeInstanceTypes` fields the table needs, plus the `CdkEfa` overlay.
@@ -95,6 +96,11 @@ export interface CdkEfaOverlay {
   readonly Source?: string;
   /** Network cards that cannot carry any EFA (`efa` or `efa-only`). */
   readonly EfaUnsupportedNetworkCards?: readonly number[];
+  /**
+   * Network cards that take only `efa-only` interfaces: EC2 rejects an `interface` or `efa` there (p6e-gb200's odd
+   * cards). They become cards whose `supportedInterfaceTypes` is `efa-only` alone.
+   */
+  readonly EfaOnlyNetworkCards?: readonly number[];
   /** False when some values were inferred rather than read from EC2 or AWS documentation; absent when true. */
   readonly Verified?: boolean;
   /** Short free text, for example why a value is inferred. */
@@ -316,6 +322,7 @@ function readOverlay(overlay: FieldReader): CdkEfaOverlay {
   return withoutUndefined({
     Source: overlay.string('Source'),
     EfaUnsupportedNetworkCards: overlay.numbers('EfaUnsupportedNetworkCards'),
+    EfaOnlyNetworkCards: overlay.numbers('EfaOnlyNetworkCards'),
     Verified: overlay.boolean('Verified'),
     Notes: overlay.string('Notes'),
   });
@@ -660,9 +667,19 @@ function toNetworkCards(info: InstanceTypeInfo, network: NetworkInfo): NetworkCa
     );
   }
   const efaUnsupported = info.CdkEfa?.EfaUnsupportedNetworkCards ?? [];
-  const unknownCard = efaUnsupported.find((index) => index < 0 || index >= cards.length || !Number.isInteger(index));
-  if (unknownCard !== undefined) {
-    throw new Error(`${type}: CdkEfa.EfaUnsupportedNetworkCards lists card ${unknownCard}, which does not exist`);
+  const efaOnly = info.CdkEfa?.EfaOnlyNetworkCards ?? [];
+  for (const [field, list] of [['EfaUnsupportedNetworkCards', efaUnsupported], ['EfaOnlyNetworkCards', efaOnly]] as const) {
+    const unknownCard = list.find((index) => index < 0 || index >= cards.length || !Number.isInteger(index));
+    if (unknownCard !== undefined) {
+      throw new Error(`${type}: CdkEfa.${field} lists card ${unknownCard}, which does not exist`);
+    }
+  }
+  const both = efaOnly.find((index) => efaUnsupported.includes(index));
+  if (both !== undefined) {
+    throw new Error(`${type}: CdkEfa lists card ${both} both as EfaUnsupportedNetworkCards and as EfaOnlyNetworkCards; a card is one or the other`);
+  }
+  if (efaOnly.includes(0)) {
+    throw new Error(`${type}: CdkEfa.EfaOnlyNetworkCards lists card 0, which holds the primary interface ('interface' or 'efa')`);
   }
   return cards.map((card, i) => {
     const field = `NetworkInfo.NetworkCards[${i}]`;
@@ -674,6 +691,7 @@ function toNetworkCards(info: InstanceTypeInfo, network: NetworkInfo): NetworkCa
       networkCardIndex,
       maximumNetworkInterfaces: required(card.MaximumNetworkInterfaces, type, `${field}.MaximumNetworkInterfaces`),
       efaSupported: !efaUnsupported.includes(networkCardIndex),
+      supportedInterfaceTypes: efaOnly.includes(networkCardIndex) ? [InterfaceType.EFA_ONLY] : undefined,
       baselineBandwidthInGbps: card.BaselineBandwidthInGbps,
       peakBandwidthInGbps: card.PeakBandwidthInGbps,
     });
@@ -737,7 +755,8 @@ function toPlacementGroupStrategies(info: InstanceTypeInfo): PlacementGroupStrat
 /**
  * Converts one entry of the data to the `InstanceTypeCapabilities` row of the compiled table.
  *
- * A card supports EFA unless `CdkEfa.EfaUnsupportedNetworkCards` lists it; `verified` is false only when
+ * A card supports EFA unless `CdkEfa.EfaUnsupportedNetworkCards` lists it, and takes only `efa-only` interfaces
+ * (`supportedInterfaceTypes`) when `CdkEfa.EfaOnlyNetworkCards` lists it; `verified` is false only when
  * `CdkEfa.Verified` is false. Optional fields absent from the entry are left out.
  *
  * @param info one entry of `data/efa-instance-types.json`
@@ -800,9 +819,14 @@ function renderNetworkCard(card: NetworkCardCapabilities): string {
     networkCardIndex: literalNumber(card.networkCardIndex),
     maximumNetworkInterfaces: literalNumber(card.maximumNetworkInterfaces),
     efaSupported: String(card.efaSupported),
+    supportedInterfaceTypes: optional(card.supportedInterfaceTypes, renderInterfaceTypes),
     baselineBandwidthInGbps: optional(card.baselineBandwidthInGbps, literalNumber),
     peakBandwidthInGbps: optional(card.peakBandwidthInGbps, literalNumber),
   });
+}
+
+function renderInterfaceTypes(types: readonly InterfaceType[]): string {
+  return `[${types.map((t) => enumMember('InterfaceType', InterfaceType, t)).join(', ')}]`;
 }
 
 function renderAccelerator(accelerator: AcceleratorCapabilities): string {
@@ -867,9 +891,11 @@ function renderImports(rows: readonly InstanceTypeCapabilities[]): string[] {
     ...(architectures.size > 0 ? [enumValues('InstanceArchitecture', InstanceArchitecture, architectures)] : []),
     ...(strategies.size > 0 ? [enumValues('PlacementGroupStrategy', PlacementGroupStrategy, strategies)] : []),
   ];
+  const usesInterfaceTypes = rows.some((row) => row.networkCards.some((card) => card.supportedInterfaceTypes !== undefined));
   return [
     ...(ec2Values.length > 0 ? ["import type * as ec2 from 'aws-cdk-lib/aws-ec2';"] : []),
     `import { ${capabilityNames.join(', ')} } from '../capabilities';`,
+    ...(usesInterfaceTypes ? ["import { InterfaceType } from '../network-interface';"] : []),
     ...(ec2Values.length > 0 ? [
       '',
       '// The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.',

@@ -188,10 +188,25 @@ describe('architecture of src/', () => {
     expect(ec2.filter((e) => !['core', 'ec2'].includes(layerOf(e.to!))).map(edgeName)).toEqual([]);
   });
 
-  test.each(['eks', 'checks', 'cli'])('%s imports only core, ec2 and itself', (layer) => {
+  /**
+   * Which layers each upper layer may import besides core, ec2 and itself. cli runs the checks' rules on template files
+   * (`cdk-efa inspect` applies what `EfaChecks` applies), so it may import checks, but checks never imports cli.
+   */
+  const ALSO_ALLOWED: Record<string, string[]> = { eks: [], checks: [], cli: ['checks'] };
+
+  test.each(['eks', 'checks', 'cli'])('%s imports only core, ec2, itself and the layers allowed it', (layer) => {
     const edges = EDGES.filter((e) => layerOf(e.from) === layer && e.to !== undefined);
     expect(edges.length).toBeGreaterThan(0);
-    expect(edges.filter((e) => !['core', 'ec2', layer].includes(layerOf(e.to!))).map(edgeName)).toEqual([]);
+    expect(edges.filter((e) => !['core', 'ec2', layer, ...ALSO_ALLOWED[layer]].includes(layerOf(e.to!))).map(edgeName)).toEqual([]);
+  });
+
+  test('cli imports only the pure modules of checks: the template reader and rules, which load no aws-cdk-lib themselves', () => {
+    const fromCli = EDGES.filter((e) => layerOf(e.from) === 'cli' && e.to !== undefined && layerOf(e.to) === 'checks' && !e.typeOnly);
+    expect(fromCli.length).toBeGreaterThan(0);
+    const loaded = [...new Set(fromCli.map((e) => e.to!))];
+    const heavy = FACTS.filter((f) => loaded.includes(f.file))
+      .flatMap((f) => f.imports.filter((e) => !e.typeOnly && /^(aws-cdk-lib|constructs)(\/|$)/.test(e.specifier)).map(edgeName));
+    expect(heavy).toEqual([]);
   });
 
   test('no layer imports index.ts', () => {

@@ -2,13 +2,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AssemblyMessage, CloudFormationTemplate, inspectTemplate, stackInspectionLines } from './inspect-report';
+import { AssemblyAcknowledgement, AssemblyMessage, TemplateInput, inspectTemplates, stackInspectionLines } from './inspect-report';
 import { LayoutFigures, LayoutReport, LayoutReportSummary, REPORTED_LAYOUTS, layoutReport } from './layout-report';
 import { columnWidths, layoutSummaryText, layoutTableLines, plural, textTable } from './layout-table';
+import { ACKNOWLEDGEMENT_METADATA } from '../checks/template-rules';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { NetworkInterfaceSpec } from '../core/network-interface';
+import { efaError } from '../core/private/errors';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliOutput {
@@ -77,15 +79,34 @@ function defaultEfaGbps(caps: InstanceTypeCapabilities): string {
   return String(EfaLayout.recommended(caps).summary.efaBandwidthInGbps);
 }
 
+/** Why a file system call failed, in words: the error code's meaning, else the error's own message. */
+function fsReason(e: unknown): string {
+  const code = (e as { code?: unknown }).code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'it does not exist',
+    ENOTDIR: 'a part of the path is a file, not a folder',
+    EISDIR: 'it is a folder, not a file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+  };
+  return (typeof code === 'string' ? reasons[code] : undefined) ?? (e instanceof Error ? e.message : String(e));
+}
+
+/** Runs a file system call on `file`; a failure becomes `cdk-efa:unreadable-file`, naming the file. */
+function onFile<T>(file: string, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw efaError('unreadable-file', `${file}: cannot read it: ${fsReason(e)}; give a cloud assembly folder (cdk.out) or a template file (*.template.json).`);
+  }
+}
+
 /** Every `*.template.json` below `target` (asset folders aside), or `target` itself when it is a file. */
 function templateFiles(target: string): string[] {
-  if (!fs.existsSync(target)) {
-    throw new Error(`${target} does not exist; give a cloud assembly folder (cdk.out) or a template file.`);
-  }
-  if (fs.statSync(target).isFile()) {
+  if (onFile(target, () => fs.statSync(target)).isFile()) {
     return [target];
   }
-  return fs.readdirSync(target, { withFileTypes: true })
+  return onFile(target, () => fs.readdirSync(target, { withFileTypes: true }))
     .sort((a, b) => a.name.localeCompare(b.name))
     .flatMap((entry) => {
       const full = path.join(target, entry.name);
@@ -96,63 +117,105 @@ function templateFiles(target: string): string[] {
     });
 }
 
-interface ManifestEntry {
-  readonly type?: string;
-  readonly data?: unknown;
+/** A JSON file, parsed; a file that cannot be read or is no JSON is `cdk-efa:unreadable-file`, naming the file. */
+function readJson(file: string): unknown {
+  const text = onFile(file, () => fs.readFileSync(file, 'utf-8'));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const reason = (e instanceof Error ? e.message : String(e)).substring(0, 200);
+    throw efaError('unreadable-file', `${file}: cannot read it: it is not valid JSON (${reason}); give a cloud assembly folder (cdk.out) or a template file (*.template.json).`);
+  }
 }
 
-interface StackArtifact {
-  readonly type?: string;
-  readonly displayName?: string;
-  readonly properties?: { readonly templateFile?: string };
-  readonly metadata?: Record<string, ManifestEntry[]>;
-  readonly additionalMetadataFile?: string;
+/** A JSON object's entries, or none when the value is no object (a manifest field cdk-efa cannot use is ignored). */
+function entriesOf(value: unknown): Array<[string, unknown]> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : [];
 }
 
-function readJson(file: string): any {
-  return JSON.parse(fs.readFileSync(file, 'utf-8'));
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** What the cloud assembly records about the stack of one template. */
+interface StackRecord {
+  readonly title: string;
+  readonly name: string;
+  readonly messages: AssemblyMessage[];
+  readonly acknowledgements: AssemblyAcknowledgement[];
+  readonly paths: Record<string, string>;
+}
+
+/** The construct metadata of a stack artifact, by construct path: in manifest.json, or in a file of its own. */
+function stackMetadata(dir: string, artifact: unknown): Array<[string, unknown[]]> {
+  // Recent aws-cdk-lib versions write a stack's metadata to a file of its own.
+  const extraFile = field(artifact, 'additionalMetadataFile');
+  const extra = typeof extraFile === 'string' && fs.existsSync(path.join(dir, extraFile)) ? readJson(path.join(dir, extraFile)) : {};
+  return [...entriesOf(field(artifact, 'metadata')), ...entriesOf(extra)]
+    .map(([constructPath, entries]): [string, unknown[]] => [constructPath, Array.isArray(entries) ? entries : []]);
 }
 
 /**
- * The stack a template belongs to, from the cloud assembly's manifest.json beside it: its display name and the errors
- * and warnings recorded for its constructs. A template outside a cloud assembly has neither.
+ * The stack a template belongs to, from the cloud assembly's manifest.json beside it: its display name, the errors and
+ * warnings recorded for its constructs (with their logical IDs), the `EfaChecks.acknowledge` records (`cdk_efa`), and
+ * each resource's construct path. A template outside a cloud assembly has none of them.
  */
-function stackOf(file: string): { readonly title: string; readonly messages: AssemblyMessage[] } {
+function stackOf(file: string): StackRecord {
   const dir = path.dirname(file);
   const manifestFile = path.join(dir, 'manifest.json');
-  const artifacts: Record<string, StackArtifact> = fs.existsSync(manifestFile) ? readJson(manifestFile).artifacts ?? {} : {};
-  const found = Object.entries(artifacts)
-    .find(([, a]) => a.type === 'aws:cloudformation:stack' && a.properties?.templateFile === path.basename(file));
+  const artifacts = fs.existsSync(manifestFile) ? entriesOf(field(readJson(manifestFile), 'artifacts')) : [];
+  const found = artifacts.find(([, a]) => field(a, 'type') === 'aws:cloudformation:stack'
+    && field(field(a, 'properties'), 'templateFile') === path.basename(file));
   if (found === undefined) {
-    return { title: path.basename(file), messages: [] };
+    return { title: path.basename(file), name: path.basename(file), messages: [], acknowledgements: [], paths: {} };
   }
   const [id, artifact] = found;
-  // Recent aws-cdk-lib versions write a stack's metadata to a file of its own.
-  const metadataFile = artifact.additionalMetadataFile === undefined ? undefined : path.join(dir, artifact.additionalMetadataFile);
-  const extra: Record<string, ManifestEntry[]> = metadataFile !== undefined && fs.existsSync(metadataFile) ? readJson(metadataFile) : {};
-  const messages = [...Object.values(artifact.metadata ?? {}), ...Object.values(extra)].flat()
-    .flatMap((entry): AssemblyMessage[] => {
-      const level = entry.type === 'aws:cdk:error' ? 'error' : (entry.type === 'aws:cdk:warning' ? 'warning' : undefined);
-      return level !== undefined && typeof entry.data === 'string' ? [{ level, text: entry.data }] : [];
-    });
-  return { title: `${artifact.displayName ?? id} (${path.basename(file)})`, messages };
+  const messages: AssemblyMessage[] = [];
+  const acknowledgements: AssemblyAcknowledgement[] = [];
+  const paths: Record<string, string> = {};
+  for (const [constructPath, entries] of stackMetadata(dir, artifact)) {
+    const logicalId = entries.map((e) => field(e, 'type') === 'aws:cdk:logicalId' ? field(e, 'data') : undefined)
+      .find((data): data is string => typeof data === 'string');
+    if (logicalId !== undefined) {
+      paths[logicalId] = constructPath;
+    }
+    for (const entry of entries) {
+      const type = field(entry, 'type');
+      const data = field(entry, 'data');
+      const level = type === 'aws:cdk:error' ? 'error' : (type === 'aws:cdk:warning' ? 'warning' : undefined);
+      if (level !== undefined && typeof data === 'string') {
+        messages.push({ level, text: data, logicalId });
+      }
+      if (type === ACKNOWLEDGEMENT_METADATA) {
+        const rules = field(data, 'rules_to_acknowledge');
+        for (const rule of Array.isArray(rules) ? rules : []) {
+          const ruleId = field(rule, 'id');
+          const reason = field(rule, 'reason');
+          if (typeof ruleId === 'string') {
+            acknowledgements.push({ path: constructPath, id: ruleId, reason: typeof reason === 'string' ? reason : undefined });
+          }
+        }
+      }
+    }
+  }
+  const displayName = field(artifact, 'displayName');
+  return { title: `${typeof displayName === 'string' ? displayName : id} (${path.basename(file)})`, name: id, messages, acknowledgements, paths };
 }
 
 /**
  * Prints every stack's launch templates (compact layout tables unless `verbose`), EKS node groups, EFA Kubernetes
- * plugin and findings; returns how many launch templates have an invalid layout.
+ * plugin, other resources with findings, and findings; returns how many errors were found.
  */
 function inspect(target: string, verbose: boolean, io: CliOutput): number {
-  const stacks = templateFiles(target).map((file) => {
-    const { title, messages } = stackOf(file);
-    return inspectTemplate(title, readJson(file) as CloudFormationTemplate, messages);
-  });
+  const inputs = templateFiles(target).map((file): TemplateInput => ({ ...stackOf(file), file, template: readJson(file) }));
+  const stacks = inspectTemplates(inputs);
   io.out(stacks.map((stack) => stackInspectionLines(stack, verbose).join('\n') + '\n').join('\n'));
-  const launchTemplates = stacks.flatMap((s) => s.launchTemplates);
-  const invalid = launchTemplates.filter((lt) => lt.problems.length > 0).length;
-  io.out(`${stacks.length > 0 ? '\n' : ''}${plural(stacks.length, 'stack')}, ${plural(launchTemplates.length, 'launch template')}, `
-    + `${invalid} with an invalid EFA layout\n`);
-  return invalid;
+  const launchTemplates = stacks.reduce((sum, s) => sum + s.launchTemplates.length, 0);
+  const errors = stacks.reduce((sum, s) => sum + s.errors, 0);
+  const warnings = stacks.reduce((sum, s) => sum + s.warnings, 0);
+  io.out(`${stacks.length > 0 ? '\n' : ''}${plural(stacks.length, 'stack')}, ${plural(launchTemplates, 'launch template')}: `
+    + `${plural(errors, 'error')}, ${plural(warnings, 'warning')}\n`);
+  return errors;
 }
 
 interface ReportCommandOptions {
@@ -316,12 +379,13 @@ function buildProgram(io: CliOutput): Command {
     });
 
   program.command('inspect')
-    .description('print and check the EFA layout of every launch template in a cloud assembly (cdk.out) or template, and summarize each stack: EKS node groups and their subnets, the EFA Kubernetes plugin, cdk-efa findings')
+    .description('check a cloud assembly (cdk.out) or template with the rules EfaChecks applies: print the EFA layout and findings of every launch template, and summarize each stack (EKS node groups and their subnets, the EFA Kubernetes plugin, cdk-efa findings)')
     .argument('<path>', 'a cdk.out folder or a *.template.json file')
     .option('--verbose', 'one layout table row per network interface instead of one per run of cards')
     .action((target: string, options: { verbose?: boolean }) => {
-      if (inspect(target, options.verbose ?? false, io) > 0) {
-        throw new Error('some launch templates have an invalid EFA layout (see above).');
+      const errors = inspect(target, options.verbose ?? false, io);
+      if (errors > 0) {
+        throw new Error(`inspect found ${plural(errors, 'error')} (see above).`);
       }
     });
 

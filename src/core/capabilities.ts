@@ -1,5 +1,6 @@
 // Types only: the core loads no construct module at run time.
 import type { InstanceArchitecture, PlacementGroupStrategy } from 'aws-cdk-lib/aws-ec2';
+import { InterfaceType } from './network-interface';
 
 /**
  * What kind of accelerator an instance type carries.
@@ -61,6 +62,20 @@ export interface NetworkCardCapabilities {
    * False for network card 0 of p6-b300.48xlarge and p6e-gb200.36xlarge, which are ENA-only.
    */
   readonly efaSupported: boolean;
+
+  /**
+   * The interface types (`InterfaceType`) this card accepts, when it accepts fewer than its `efaSupported` implies.
+   *
+   * EC2 does not report this per card. p6e-gb200.36xlarge's odd cards (1, 3, …, 15) take only `efa-only`: EC2 rejects
+   * an `interface` or `efa` there. The layout engine refuses a layout that puts another type on such a card
+   * (`cdk-efa:interface-type-not-supported-on-card`). The list must agree with `efaSupported` (`efa` or `efa-only`
+   * only when it is true, and at least one of them then), and network card 0 must accept a primary
+   * (`interface` or `efa`).
+   *
+   * @default - `interface`, plus `efa` and `efa-only` when `efaSupported` is true
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
+   */
+  readonly supportedInterfaceTypes?: InterfaceType[];
 
   /**
    * Baseline bandwidth of the card, in Gbps (`BaselineBandwidthInGbps`).

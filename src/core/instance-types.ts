@@ -1,8 +1,9 @@
 import { Token } from 'aws-cdk-lib';
 import { InstanceTypeCapabilities } from './capabilities';
 import { familyOf } from './private/aws-recommendations';
+import { capabilitiesProblems } from './private/capabilities-rules';
 import { isKnownInstanceFamily, isKnownInstanceSize } from './private/ec2-names';
-import { Problem, efaError, throwIfProblems } from './private/errors';
+import { echo, echoName, efaError, throwIfProblems } from './private/errors';
 import { INSTANCE_TYPE_TABLE } from './private/instance-types.generated';
 import { closestNames } from './private/suggest';
 
@@ -55,13 +56,17 @@ export class EfaInstanceTypes {
    * The capabilities of an EFA-capable instance type.
    *
    * @param instanceType for example `p5.48xlarge`
-   * @throws if `instanceType` is an unresolved token (pass `capabilities` explicitly instead); if it is a known EC2
+   * @throws if `instanceType` is not a non-empty string (`cdk-efa:invalid-instance-type`); if it is an unresolved token
+   *         (pass `capabilities` explicitly instead); if it is a known EC2
    *         type without EFA support (t3.micro, m5.large); or if the table does not know it, naming the closest known
    *         types and how to supply capabilities for a type newer than the table
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static lookup(instanceType: string): InstanceTypeCapabilities {
+    if (typeof instanceType !== 'string' || instanceType.trim() === '') {
+      throw efaError('invalid-instance-type', `The instance type is ${echo(instanceType)}, not the name of an EC2 instance type; give one such as 'p5.48xlarge' (list the EFA-capable types with EfaInstanceTypes.all() or \`cdk-efa instance-types\`).`);
+    }
     if (Token.isUnresolved(instanceType)) {
       throw efaError('instance-type-unresolved', 'The instance type is an unresolved token, so its EFA capabilities cannot be looked up at synth time; pass `capabilities` (an InstanceTypeCapabilities) explicitly.');
     }
@@ -73,39 +78,23 @@ export class EfaInstanceTypes {
   }
 
   /**
-   * Checks that hand-written capabilities are complete and coherent.
+   * Checks that hand-written capabilities are complete and coherent, and reports every problem together.
+   *
+   * Every field is checked, for callers in languages where nothing checks the types: `networkCards` is a non-empty
+   * list of card objects, in order 0, 1, 2 …; each card takes a whole number of interfaces from 1, says whether it
+   * carries an EFA, and has bandwidths that are numbers of Gbps from 0 (peak at least baseline); `supportedInterfaceTypes`
+   * agrees with `efaSupported` and lets card 0 hold a primary; counts are whole numbers (`maximumEfaInterfaces` and
+   * `maximumNetworkInterfaces` from 1); `architecture`, `accelerators` and `placementGroupStrategies` hold their enum
+   * values. Unresolved tokens are refused: capabilities are read at synth time.
    *
    * @param capabilities the row to check
-   * @throws listing every problem: no network cards, card indexes not 0, 1, 2 … in order, a card with fewer than one
-   *         interface, `efaSupported` false, or `maximumEfaInterfaces` below 1
+   * @throws `cdk-efa:invalid-capabilities` listing every problem, or `cdk-efa:efa-not-supported` when `efaSupported`
+   *         is false
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html
    */
   public static validateCapabilities(capabilities: InstanceTypeCapabilities): void {
-    const type = capabilities.instanceType;
-    const problems: Problem[] = [];
-    const hint = 'fix the InstanceTypeCapabilities you passed (see `aws ec2 describe-instance-types` NetworkInfo)';
-    if (!capabilities.efaSupported) {
-      problems.push({ id: 'efa-not-supported', message: `${type} does not support EFA (efaSupported is false); choose an EFA-capable instance type (EfaInstanceTypes.all()).` });
-    }
-    if (!Number.isInteger(capabilities.maximumEfaInterfaces) || capabilities.maximumEfaInterfaces < 1) {
-      problems.push({ id: 'invalid-capabilities', message: `${type} maximumEfaInterfaces is ${capabilities.maximumEfaInterfaces}, but an EFA-capable type has at least 1; ${hint}.` });
-    }
-    if (capabilities.networkCards.length === 0) {
-      problems.push({ id: 'invalid-capabilities', message: `${type} has no network cards; list at least network card 0; ${hint}.` });
-    }
-    capabilities.networkCards.forEach((card, position) => {
-      if (card.networkCardIndex !== position) {
-        problems.push({ id: 'invalid-capabilities', message: `${type} network card at position ${position} has networkCardIndex ${card.networkCardIndex}; list cards in order 0, 1, 2 …; ${hint}.` });
-      }
-      if (!Number.isInteger(card.maximumNetworkInterfaces) || card.maximumNetworkInterfaces < 1) {
-        problems.push({ id: 'invalid-capabilities', message: `${type} network card ${position} has maximumNetworkInterfaces ${card.maximumNetworkInterfaces}; every card takes at least 1; ${hint}.` });
-      }
-    });
-    if (capabilities.networkCards.length > 0 && !capabilities.networkCards.some((c) => c.efaSupported)) {
-      problems.push({ id: 'invalid-capabilities', message: `${type} has no network card with efaSupported true; mark the cards that can carry an EFA; ${hint}.` });
-    }
-    throwIfProblems(`Capabilities of ${type}`, problems);
+    throwIfProblems('Invalid InstanceTypeCapabilities', capabilitiesProblems(capabilities));
   }
 
   private static notEfaCapableError(instanceType: string): Error {
@@ -113,14 +102,17 @@ export class EfaInstanceTypes {
     const size = instanceType.substring(family.length + 1);
     const knownSize = isKnownInstanceSize(size);
     const siblings = [...BY_NAME.keys()].filter((name) => familyOf(name) === family);
+    const name = echoName(instanceType);
     if (knownSize && siblings.length > 0) {
-      return efaError('efa-not-supported', `${instanceType} does not support EFA; in the ${family} family only ${siblings.join(', ')} do. Choose one of those sizes.`);
+      return efaError('efa-not-supported', `${name} does not support EFA; in the ${family} family only ${siblings.join(', ')} do. Choose one of those sizes.`);
     }
     if (knownSize && isKnownInstanceFamily(family)) {
-      return efaError('efa-not-supported', `${instanceType} does not support EFA. EFA needs one of the ${BY_NAME.size} EFA-capable types, for example p5.48xlarge, p6-b200.48xlarge, trn2.48xlarge, hpc7a.96xlarge or c5n.18xlarge (list them with \`cdk-efa instance-types\`).`);
+      return efaError('efa-not-supported', `${name} does not support EFA. EFA needs one of the ${BY_NAME.size} EFA-capable types, for example p5.48xlarge, p6-b200.48xlarge, trn2.48xlarge, hpc7a.96xlarge or c5n.18xlarge (list them with \`cdk-efa instance-types\`).`);
     }
     const suggestions = closestNames(instanceType, [...BY_NAME.keys()]);
     const didYouMean = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
-    return efaError('unknown-instance-type', `Unknown instance type ${instanceType}: it is not in cdk-efa's capability table of EFA-capable types.${didYouMean} If ${instanceType} is newer than the table, pass its \`capabilities\` (an InstanceTypeCapabilities built from \`aws ec2 describe-instance-types --instance-types ${instanceType}\`), or refresh the table with \`npx projen update-instance-types\`.`);
+    // A name cut by echoName would make a useless command: then the command shows a placeholder.
+    const command = `aws ec2 describe-instance-types --instance-types ${name === instanceType ? instanceType : '<type>'}`;
+    return efaError('unknown-instance-type', `Unknown instance type ${name}: it is not in cdk-efa's capability table of EFA-capable types.${didYouMean} If ${name} is newer than the table, pass its \`capabilities\` (an InstanceTypeCapabilities built from \`${command}\`), or refresh the table with \`npx projen update-instance-types\`.`);
   }
 }

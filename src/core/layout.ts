@@ -4,8 +4,9 @@ import { EfaInstanceTypes } from './instance-types';
 import { EfaLayoutSummary } from './layout-summary';
 import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { recommendationFor } from './private/aws-recommendations';
-import { describeProblem, efaError, throwIfProblems } from './private/errors';
-import { EKS_MAX_PODS_CAP, HOST_NETWORK_PODS, describeCards, efaCapableCards, layoutProblems, summarize } from './private/layout-rules';
+import { cardSupports, describeInterfaceTypes, supportedInterfaceTypes } from './private/capabilities-rules';
+import { Problem, describeProblem, echo, echoName, efaError, throwIfProblems } from './private/errors';
+import { EKS_MAX_PODS_CAP, HOST_NETWORK_PODS, describeCards, efaCapableCards, interfaceProblems, layoutProblems, summarize } from './private/layout-rules';
 
 /**
  * What the primary network interface (network card 0, device index 0) is.
@@ -48,17 +49,22 @@ export class LayoutProfile {
   /**
    * Use case 1 plus an ENA at the next free device index on each of the given network cards.
    *
-   * The layout throws if a card does not exist or has no free device index left.
+   * The layout throws (`cdk-efa:invalid-ena-card`) if a card does not exist, takes no `interface`, or has no free
+   * device index left once the EFAs are placed.
    *
    * @param networkCardIndexes card indexes, each at most once, for example `[4, 8, 12]`
+   * @throws `cdk-efa:invalid-ena-card` if the list is not a list of whole numbers from 0, each at most once
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static enaOnCards(networkCardIndexes: number[]): LayoutProfile {
+    if (!Array.isArray(networkCardIndexes)) {
+      throw efaError('invalid-ena-card', `enaOnCards() received ${echo(networkCardIndexes)}, not a list of network card indexes; give one, for example [4, 8, 12].`);
+    }
     const seen = new Set<number>();
     for (const card of networkCardIndexes) {
       if (!Number.isInteger(card) || card < 0) {
-        throw efaError('invalid-ena-card', `enaOnCards() received ${card}, which is not a network card index; give whole numbers from 0 upward, for example [4, 8, 12].`);
+        throw efaError('invalid-ena-card', `enaOnCards() received ${echo(card)}, which is not a network card index; give whole numbers from 0 upward, for example [4, 8, 12].`);
       }
       if (seen.has(card)) {
         throw efaError('invalid-ena-card', `enaOnCards() received network card ${card} twice; list each card once (each card gets one extra ENA).`);
@@ -99,8 +105,9 @@ export interface EfaLayoutOptions {
   /**
    * The primary interface.
    *
-   * @default - `PrimaryInterface.ENA`, except where card 0 can carry an EFA but only one interface (hpc6id.32xlarge),
-   *            where the primary is `efa` so that card 0's EFA is not lost
+   * @default - `PrimaryInterface.ENA`, except where card 0 can carry an EFA but not as `efa-only` beside an ENA
+   *            primary (hpc6id.32xlarge, whose card 0 takes one interface), where the primary is `efa` so that card
+   *            0's EFA is not lost
    */
   readonly primaryInterface?: PrimaryInterface;
 
@@ -231,33 +238,42 @@ export class EfaLayout {
    *
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param options EFA count, primary interface and profile
-   * @throws if the capabilities are malformed, the EFA count is out of range, an `efa` primary is asked for where
-   *         card 0 is ENA-only, the profile names cards that cannot take another interface, or the result breaks a
-   *         validation rule
+   * @throws if the capabilities are malformed (`cdk-efa:invalid-capabilities`), an option is not of its type
+   *         (`cdk-efa:invalid-layout-option`), the EFA count is out of range, an `efa` primary is asked for where card 0
+   *         is ENA-only, the profile names cards that cannot take another ENA (`cdk-efa:invalid-ena-card`), or the
+   *         result breaks a validation rule
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static recommended(capabilities: InstanceTypeCapabilities, options: EfaLayoutOptions = {}): EfaLayout {
     EfaInstanceTypes.validateCapabilities(capabilities);
-    const type = capabilities.instanceType;
+    options = checkedOptions(capabilities, options);
+    const type = echoName(capabilities.instanceType);
     const cards = capabilities.networkCards;
     const card0 = cards[0];
-    const recommendation = recommendationFor(type);
+    const recommendation = recommendationFor(capabilities.instanceType);
 
     // Which cards may carry an EFA, in AWS's order of preference, and which of those this primary allows.
     const preferred = recommendation.efaNetworkCards?.(capabilities) ?? efaCapableCards(cards).map((c) => c.networkCardIndex);
-    if (options.primaryInterface === PrimaryInterface.EFA && !(card0.efaSupported && preferred.includes(0))) {
-      throw efaError('efa-on-ena-only-card', `${type} cannot carry an EFA on network card 0 (card 0 is ENA-only in AWS's layout), so the primary cannot be 'efa'; use PrimaryInterface.ENA (the default) and let the EFAs go on cards ${describeCards(preferred.map((i) => cards[i]))}.`);
+    const card0TakesEfa = cardSupports(card0, InterfaceType.EFA) && preferred.includes(0);
+    if (options.primaryInterface === PrimaryInterface.EFA && !card0TakesEfa) {
+      const why = card0.efaSupported ? 'card 0 takes no \'efa\' interface' : 'card 0 is ENA-only in AWS\'s layout';
+      throw efaError('efa-on-ena-only-card', `${type} cannot carry an EFA on network card 0 (${why}), so the primary cannot be 'efa'; use PrimaryInterface.ENA (the default) and let the EFAs go on cards ${describeCards(preferred.map((i) => cards[i]))}.`);
     }
+    // Card 0 holds the primary at device 0: its EFA is the primary itself (efa), or efa-only at device 1. Without a
+    // choice, the primary is efa where card 0's EFA would otherwise be lost, or where card 0 takes no ENA.
+    const card0EfaOnlyFits = cardSupports(card0, InterfaceType.EFA_ONLY) && card0.maximumNetworkInterfaces >= 2;
     const primaryIsEfa = options.primaryInterface === PrimaryInterface.EFA
-      || (options.primaryInterface === undefined && card0.efaSupported && card0.maximumNetworkInterfaces < 2 && preferred.includes(0));
+      || (options.primaryInterface === undefined && card0TakesEfa && (!card0EfaOnlyFits || !cardSupports(card0, InterfaceType.INTERFACE)));
     const usable = preferred.filter((index) => {
       const card = cards[index];
       if (card === undefined || !card.efaSupported) {
         return false;
       }
-      // Card 0 holds the primary at device 0: its EFA is the primary itself, or efa-only at device 1.
-      return index !== 0 || primaryIsEfa || card.maximumNetworkInterfaces >= 2;
+      if (index === 0) {
+        return primaryIsEfa || (card0EfaOnlyFits && preferred.includes(0));
+      }
+      return cardSupports(card, InterfaceType.EFA_ONLY);
     });
     const maxEfa = Math.min(usable.length, capabilities.maximumEfaInterfaces, recommendation.maximumRecommendedEfaCount ?? Infinity);
 
@@ -266,7 +282,7 @@ export class EfaLayout {
       throw efaError('efa-count-unresolved', `efaCount for ${type} is an unresolved token, but the layout is computed at synth time; give a number from 1 to ${maxEfa}.`);
     }
     if (!Number.isInteger(efaCount) || efaCount < 1 || efaCount > maxEfa) {
-      throw efaError('efa-count-out-of-range', `efaCount ${efaCount} is not possible for ${type}: ${maxEfaReason(type, maxEfa, capabilities, options.primaryInterface)}; give a whole number from 1 to ${maxEfa}, or leave efaCount unset for ${maxEfa}.`);
+      throw efaError('efa-count-out-of-range', `efaCount ${echo(efaCount)} is not possible for ${type}: ${maxEfaReason(maxEfa, capabilities, options.primaryInterface)}; give a whole number from 1 to ${maxEfa}, or leave efaCount unset for ${maxEfa}.`);
     }
 
     const interfaces: NetworkInterfaceSpec[] = [{
@@ -284,7 +300,10 @@ export class EfaLayout {
       }
     }
 
-    for (const card of enaCardsFor(capabilities, options.profile ?? LayoutProfile.SINGLE_IP)) {
+    const profile = options.profile ?? LayoutProfile.SINGLE_IP;
+    const enaCards = enaCardsFor(capabilities, profile);
+    throwIfProblems(`EFA layout for ${type}`, enaCardProblems(capabilities, interfaces, enaCards, profile));
+    for (const card of enaCards) {
       const used = interfaces.filter((i) => i.networkCardIndex === card).length;
       interfaces.push({ networkCardIndex: card, deviceIndex: used, interfaceType: InterfaceType.INTERFACE });
     }
@@ -312,12 +331,14 @@ export class EfaLayout {
    *
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param options EFA count, primary interface, profile, max-pods and prefix delegation
-   * @throws as `EfaLayout.recommended()`, and if `maxPods` is not a whole number of at least 1
+   * @throws as `EfaLayout.recommended()`, if `maxPods` is not a whole number of at least 1, and if `prefixDelegation`
+   *         is not a boolean (`cdk-efa:invalid-layout-option`)
    *
    * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    * @see https://docs.aws.amazon.com/eks/latest/userguide/choosing-instance-type.html
    */
   public static forKubernetesNodes(capabilities: InstanceTypeCapabilities, options: EfaKubernetesLayoutOptions = {}): EfaKubernetesLayout {
+    options = options ?? {};
     const layoutOptions: EfaLayoutOptions = { efaCount: options.efaCount, primaryInterface: options.primaryInterface, profile: options.profile };
     const recommended = EfaLayout.recommended(capabilities, layoutOptions);
     const target = podTarget(recommended, options);
@@ -341,12 +362,16 @@ export class EfaLayout {
    *
    * @param layout the layout the Kubernetes nodes launch with, for example an `EfaLaunchTemplate`'s `layout`
    * @param options max-pods and prefix delegation
-   * @throws if `maxPods` is not a whole number of at least 1
+   * @throws if `maxPods` is not a whole number of at least 1, or `prefixDelegation` is not a boolean
    *
    * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    * @see https://docs.aws.amazon.com/eks/latest/userguide/cni-increase-ip-addresses.html
    */
   public static assessKubernetesPodIps(layout: EfaLayout, options: EfaKubernetesPodOptions = {}): EfaKubernetesLayout {
+    if (!(layout instanceof EfaLayout)) {
+      throw efaError('invalid-layout-option', `assessKubernetesPodIps() received ${echo(layout)} as the layout, not an EfaLayout; pass one from EfaLayout.recommended(), EfaLayout.fromInterfaces() or an EfaLaunchTemplate's \`layout\`.`);
+    }
+    options = options ?? {};
     const target = podTarget(layout, options);
     return podIpResult(layout, target, describePodIps(layout, target, 'as given'));
   }
@@ -358,7 +383,8 @@ export class EfaLayout {
    *
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param interfaces the network interfaces, in any order
-   * @throws with every broken rule listed (see `EfaLayout.validate`)
+   * @throws if the capabilities are malformed (`cdk-efa:invalid-capabilities`), or with every broken rule listed (see
+   *         `EfaLayout.validate`)
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
@@ -370,10 +396,14 @@ export class EfaLayout {
   /**
    * The rules a layout breaks, as messages; an empty list when it is valid.
    *
-   * The rules: a primary interface (card 0, device 0) exists and is not `efa-only`; every card exists; every device
-   * index is below its card's `maximumNetworkInterfaces`; each (card, device) pair appears once; at most one EFA per
-   * card; no more EFAs than `maximumEfaInterfaces`; no EFA on a card that cannot carry one; no more interfaces than
-   * `maximumNetworkInterfaces`.
+   * The rules: every interface type is one of EC2's (`interface`, `efa`, `efa-only`); a primary interface (card 0,
+   * device 0) exists and is not `efa-only`; every card exists; every device index is below its card's
+   * `maximumNetworkInterfaces`; each (card, device) pair appears once; at most one EFA per card; no more EFAs than
+   * `maximumEfaInterfaces`; no EFA on a card that cannot carry one; no interface type on a card that does not take it
+   * (p6e-gb200.36xlarge's odd cards take only `efa-only`); no more interfaces than `maximumNetworkInterfaces`.
+   *
+   * Never throws: malformed capabilities give their own problems (`cdk-efa:invalid-capabilities`) instead of the
+   * rules, and entries that are not interfaces give `cdk-efa:invalid-network-interface`.
    *
    * @param capabilities the instance type's row
    * @param interfaces the network interfaces, in any order
@@ -396,8 +426,9 @@ export class EfaLayout {
   public readonly summary: EfaLayoutSummary;
 
   private constructor(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]) {
+    // Every caller has checked the capabilities (validateCapabilities), so only the interfaces are checked here.
+    throwIfProblems(`EFA layout for ${echoName(capabilities.instanceType)}`, interfaceProblems(capabilities, interfaces));
     const sorted = [...interfaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
-    throwIfProblems(`EFA layout for ${capabilities.instanceType}`, layoutProblems(capabilities, sorted));
     this.instanceType = capabilities.instanceType;
     this.capabilities = capabilities;
     this.interfaces = sorted;
@@ -414,16 +445,70 @@ function spreadEvenly(items: number[], count: number): number[] {
   return out;
 }
 
-function maxEfaReason(type: string, maxEfa: number, caps: InstanceTypeCapabilities, primary?: PrimaryInterface): string {
+function maxEfaReason(maxEfa: number, caps: InstanceTypeCapabilities, primary?: PrimaryInterface): string {
   const card0 = caps.networkCards[0];
   if (primary === PrimaryInterface.ENA && card0.efaSupported && card0.maximumNetworkInterfaces < 2) {
     return `with an ENA primary, network card 0 has no room for an EFA (it takes ${card0.maximumNetworkInterfaces} interface), so at most ${maxEfa} EFA fit (use PrimaryInterface.EFA for one more)`;
   }
-  const cap = recommendationFor(type).maximumRecommendedEfaCount;
+  const cap = recommendationFor(caps.instanceType).maximumRecommendedEfaCount;
   if (cap !== undefined && maxEfa === cap) {
     return `AWS recommends at most ${cap} EFA interfaces for this type; write the layout by hand with EfaLayout.fromInterfaces() for more`;
   }
   return `it supports at most ${maxEfa} EFA interface(s), one per EFA-capable network card (maximumEfaInterfaces ${caps.maximumEfaInterfaces})`;
+}
+
+const PRIMARY_INTERFACES: readonly string[] = Object.values(PrimaryInterface);
+
+/** The options, or `{}` for null; refuses a `primaryInterface` or `profile` that is not of its type. */
+function checkedOptions(caps: InstanceTypeCapabilities, options: EfaLayoutOptions | null | undefined): EfaLayoutOptions {
+  if (options === undefined || options === null) {
+    return {};
+  }
+  const type = echoName(caps.instanceType);
+  const problems: Problem[] = [];
+  if (typeof options !== 'object') {
+    problems.push({ id: 'invalid-layout-option', message: `The layout options for ${type} are ${echo(options)}, not an EfaLayoutOptions object; give { efaCount, primaryInterface, profile }, or nothing for AWS's recommended layout.` });
+  } else {
+    const primary: unknown = options.primaryInterface;
+    if (primary !== undefined && !(typeof primary === 'string' && PRIMARY_INTERFACES.includes(primary))) {
+      problems.push({ id: 'invalid-layout-option', message: `primaryInterface for ${type} is ${echo(primary)}, which is not a PrimaryInterface; use PrimaryInterface.ENA ('ena') or PrimaryInterface.EFA ('efa'), or leave it unset.` });
+    }
+    if (options.profile !== undefined && !(options.profile instanceof LayoutProfile)) {
+      problems.push({ id: 'invalid-layout-option', message: `profile for ${type} is ${echo(options.profile)}, which is not a LayoutProfile; use LayoutProfile.SINGLE_IP, LayoutProfile.MAX_BANDWIDTH or LayoutProfile.enaOnCards([...]), or leave it unset.` });
+    }
+  }
+  throwIfProblems(`EFA layout for ${type}`, problems);
+  return options;
+}
+
+/**
+ * Why the cards a profile names cannot each take one more ENA after the EFAs are placed, in the terms the user chose:
+ * a card that does not exist, a card that takes no `interface`, a card whose device indexes are all in use.
+ */
+function enaCardProblems(caps: InstanceTypeCapabilities, efaLayout: NetworkInterfaceSpec[], enaCards: number[], profile: LayoutProfile): Problem[] {
+  const type = echoName(caps.instanceType);
+  const cards = caps.networkCards;
+  const asked = profile.enaNetworkCards !== undefined ? 'LayoutProfile.enaOnCards()' : 'LayoutProfile.MAX_BANDWIDTH';
+  const used = (card: number) => efaLayout.filter((i) => i.networkCardIndex === card);
+  const free = cards.filter((c) => cardSupports(c, InterfaceType.INTERFACE) && used(c.networkCardIndex).length < c.maximumNetworkInterfaces);
+  const instead = free.length > 0
+    ? `choose cards with room for an ENA (${describeCards(free)})`
+    : 'no card has room for another ENA; lower efaCount to free a card, or use LayoutProfile.SINGLE_IP';
+  const problems: Problem[] = [];
+  for (const index of enaCards) {
+    const card = cards[index];
+    if (card === undefined) {
+      problems.push({ id: 'invalid-ena-card', message: `${asked} asks for an extra ENA on network card ${index}, but ${type} has ${cards.length} network card(s), 0–${cards.length - 1}; ${instead}.` });
+    } else if (!cardSupports(card, InterfaceType.INTERFACE)) {
+      problems.push({ id: 'invalid-ena-card', message: `${asked} asks for an extra ENA on network card ${index}, but ${type} network card ${index} takes only ${describeInterfaceTypes(supportedInterfaceTypes(card))} interfaces, so it cannot carry an ENA; ${instead}.` });
+    } else if (used(index).length >= card.maximumNetworkInterfaces) {
+      const taken = used(index).map((i) => `'${i.interfaceType}' at device ${i.deviceIndex}`).join(' and ');
+      const primaryHint = index === 0 && used(0).some((i) => i.interfaceType === InterfaceType.EFA_ONLY) && cardSupports(card, InterfaceType.EFA)
+        ? ', or use PrimaryInterface.EFA, which frees card 0\'s device 1' : '';
+      problems.push({ id: 'invalid-ena-card', message: `${asked} asks for an extra ENA on network card ${index}, but ${type} network card ${index} takes ${card.maximumNetworkInterfaces} network interface(s) and the layout already puts ${taken} there; ${instead}${primaryHint}.` });
+    }
+  }
+  return problems;
 }
 
 function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): number[] {
@@ -435,7 +520,7 @@ function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): nu
   }
   const documented = recommendationFor(caps.instanceType).maxBandwidthEnaCards?.(caps) ?? [];
   if (documented.length === 0) {
-    throw efaError('no-documented-max-bandwidth-layout', `AWS documents no max-bandwidth ("use case 2") layout for ${caps.instanceType} (only for p5, p5e, p6-b200 and p6-b300 multi-card types); list the cards that should get an extra ENA with LayoutProfile.enaOnCards([...]), or use LayoutProfile.SINGLE_IP.`);
+    throw efaError('no-documented-max-bandwidth-layout', `AWS documents no max-bandwidth ("use case 2") layout for ${echoName(caps.instanceType)} (only for p5, p5e, p6-b200 and p6-b300 multi-card types); list the cards that should get an extra ENA with LayoutProfile.enaOnCards([...]), or use LayoutProfile.SINGLE_IP.`);
   }
   return documented;
 }
@@ -444,8 +529,11 @@ function enaCardsFor(caps: InstanceTypeCapabilities, profile: LayoutProfile): nu
 /** What the VPC CNI must provide: `options.maxPods` when given (and not a token), else the default for the mode. */
 function podTarget(layout: EfaLayout, options: EfaKubernetesPodOptions): PodTarget {
   const given = options.maxPods;
+  if (options.prefixDelegation !== undefined && typeof options.prefixDelegation !== 'boolean') {
+    throw efaError('invalid-layout-option', `prefixDelegation for ${echoName(layout.instanceType)} is ${echo(options.prefixDelegation)}, not true or false; say whether the VPC CNI runs with ENABLE_PREFIX_DELEGATION=true, or leave it unset for false.`);
+  }
   if (given !== undefined && !Token.isUnresolved(given) && (!Number.isInteger(given) || given < 1)) {
-    throw efaError('invalid-max-pods', `maxPods ${given} for ${layout.instanceType} is not a number of pods; give a whole number from 1 (EKS sets at most 250), or leave it unset for the default EKS sets (${layout.summary.defaultMaxPods ?? 'unknown for this type'}).`);
+    throw efaError('invalid-max-pods', `maxPods ${echo(given)} for ${echoName(layout.instanceType)} is not a number of pods; give a whole number from 1 (EKS sets at most 250), or leave it unset for the default EKS sets (${layout.summary.defaultMaxPods ?? 'unknown for this type'}).`);
   }
   return {
     prefixDelegation: options.prefixDelegation === true,
@@ -515,7 +603,7 @@ function primaryName(layout: EfaLayout): string {
 }
 
 function describeSwitch(recommended: EfaLayout, alternative: EfaLayout, target: PodTarget): string {
-  const type = recommended.instanceType;
+  const type = echoName(recommended.instanceType);
   const efa = `keeps the ${alternative.summary.efaCount} EFA interface(s) and leaves the VPC CNI ${cniInterfaces(alternative)}`;
   const before = assessPodIps(recommended, target);
   const after = assessPodIps(alternative, target);
@@ -530,7 +618,7 @@ function describeSwitch(recommended: EfaLayout, alternative: EfaLayout, target: 
  * was tried and also falls short.
  */
 function describePodIps(layout: EfaLayout, target: PodTarget, origin: 'as given' | 'recommended', alternative?: EfaLayout): string {
-  const type = layout.instanceType;
+  const type = echoName(layout.instanceType);
   const what = origin === 'as given' ? `the layout with ${primaryName(layout)} (as given)` : 'AWS\'s recommended layout';
   const { needed, available, sufficient } = assessPodIps(layout, target);
   const leaves = `${what} leaves the VPC CNI ${cniInterfaces(layout)}`;

@@ -11,7 +11,9 @@ import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { InterfaceType, NetworkInterfaceSpec } from '../core/network-interface';
-import { definedKeys, efaError } from '../core/private/errors';
+import { launchTemplateProblems } from './private/launch-template-rules';
+import { Problem, definedKeys, throwIfProblems } from '../core/private/errors';
+import { publicIpProblem } from '../core/private/fleet-rules';
 
 /**
  * Properties of an `EfaLaunchTemplate`.
@@ -152,9 +154,12 @@ export interface EfaLaunchTemplateProps {
   readonly userData?: UserData;
 
   /**
-   * Block device mappings. EBS volumes that are not encrypted get a warning (`cdk-efa:ebs-unencrypted`).
+   * Block device mappings. EBS volumes that are not encrypted get a warning (`cdk-efa:ebs-unencrypted`). They replace
+   * the default mapping, so they cannot be combined with `rootDeviceName` or `rootVolumeSizeGiB`.
    *
    * @default - one encrypted gp3 volume of `rootVolumeSizeGiB` at `rootDeviceName`
+   * @throws `cdk-efa:conflicting-block-device-options` together with `rootDeviceName` or `rootVolumeSizeGiB`
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/block-device-mapping-concepts.html
    */
   readonly blockDevices?: BlockDevice[];
 
@@ -171,9 +176,12 @@ export interface EfaLaunchTemplateProps {
   readonly rootDeviceName?: string;
 
   /**
-   * Size of the volume in the default block device mapping (at `rootDeviceName`), in GiB.
+   * Size of the volume in the default block device mapping (at `rootDeviceName`), in GiB: a whole number, 1 or more,
+   * and at least the size of the AMI's snapshot. A token (a CfnParameter) is passed through unchecked.
    *
    * @default 100
+   * @throws `cdk-efa:invalid-root-volume-size` below 1 or fractional
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EbsBlockDevice.html
    */
   readonly rootVolumeSizeGiB?: number;
 
@@ -208,11 +216,14 @@ export interface EfaLaunchTemplateProps {
   readonly role?: IRole;
 
   /**
-   * The IMDSv2 response hop limit, a count. 2 lets containers reach the instance metadata service.
+   * The IMDSv2 response hop limit, a count of network hops from 1 to 64. 2 lets containers reach the instance
+   * metadata service. A token (a CfnParameter) is passed through unchecked.
    *
    * IMDSv2 is always required.
    *
    * @default 2
+   * @throws `cdk-efa:invalid-hop-limit` outside 1–64 or fractional
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-IMDS-existing-instances.html
    */
   readonly httpPutResponseHopLimit?: number;
 }
@@ -228,45 +239,46 @@ export interface EfaLaunchTemplateProps {
  * Use it with EC2 fleets, Auto Scaling groups, AWS Batch compute environments or EKS node groups through
  * `launchTemplateId` and `versionNumber`.
  *
+ * The constructor first looks up the instance type and computes its layout (those errors come from `EfaInstanceTypes`
+ * and `EfaLayout`), then checks the other props in one pass and throws one error that lists every problem, each with
+ * its ID (see docs/errors.md).
+ *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
 export class EfaLaunchTemplate extends LaunchTemplate {
-  private static placementFor(scope: Construct, props: EfaLaunchTemplateProps): EfaPlacement {
-    const reserved = props.capacityReservationId !== undefined;
-    // The Capacity Block rules live here, so that EfaNodeGroup asks its launch template instead of repeating them.
-    if (props.capacityBlock && !reserved) {
-      throw efaError('capacity-block-without-reservation', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but no capacityReservationId (an EfaNodeGroup with capacityType CAPACITY_BLOCK sets capacityBlock on the template it creates), and a Capacity Block launch needs its reservation as the target; pass the Capacity Block's reservation ID (cr-...).`);
-    }
-    if (props.capacityBlock && props.includeInstanceType === false) {
-      throw efaError('capacity-block-without-instance-type', `EfaLaunchTemplate ${scope.node.path} has capacityBlock: true but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.`);
-    }
-    if (reserved && props.placement?.mode === 'cluster') {
-      throw efaError('placement-group-with-reservation', `EfaLaunchTemplate ${scope.node.path} targets capacity reservation ${props.capacityReservationId} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.`);
-    }
-    return props.placement ?? (reserved ? EfaPlacement.none() : EfaPlacement.cluster());
-  }
-
   private static computeLayout(scope: Construct, props: EfaLaunchTemplateProps): EfaLayout {
-    const name = props.instanceType.toString();
-    const capabilities = props.capabilities ?? EfaInstanceTypes.lookup(name);
-    if (props.capabilities !== undefined && !Token.isUnresolved(name) && name !== capabilities.instanceType) {
-      throw efaError('capabilities-mismatch', `EfaLaunchTemplate ${scope.node.path} has instanceType ${name} but capabilities for ${capabilities.instanceType}; pass capabilities of the same instance type.`);
-    }
+    const capabilities = props.capabilities ?? EfaInstanceTypes.lookup(props.instanceType.toString());
     if (capabilities.verified === false) {
       Annotations.of(scope).addWarningV2('cdk-efa:unverified-capabilities', `The capability table's row for ${capabilities.instanceType} is partly inferred, not read from EC2; check the layout against \`aws ec2 describe-instance-types --instance-types ${capabilities.instanceType}\`, or pass \`capabilities\` you have verified.`);
+    }
+    // With layout options beside a hand-written layout, the hand-written one is validated and the conflict reported
+    // with the other problems of the props.
+    return props.networkInterfaces !== undefined
+      ? EfaLayout.fromInterfaces(capabilities, props.networkInterfaces)
+      : EfaLayout.recommended(capabilities, { efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile });
+  }
+
+  /**
+   * Every problem of the props, for one error that lists them all. The instance type and its layout come first (the
+   * layout engine reports its own problems); these are the rest.
+   */
+  private static propProblems(props: EfaLaunchTemplateProps, layout: EfaLayout): Problem[] {
+    const problems = launchTemplateProblems({ ...props, blockDevicesGiven: props.blockDevices !== undefined });
+    const name = props.instanceType.toString();
+    if (props.capabilities !== undefined && !Token.isUnresolved(name) && name !== props.capabilities.instanceType) {
+      problems.push({ id: 'capabilities-mismatch', message: `has instanceType ${name} but capabilities for ${props.capabilities.instanceType}; pass capabilities of the same instance type.` });
     }
     if (props.networkInterfaces !== undefined) {
       const given = definedKeys({ efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile });
       if (given.length > 0) {
-        throw efaError('conflicting-layout-options', `EfaLaunchTemplate ${scope.node.path} has a hand-written networkInterfaces layout and also ${given.join(', ')}, which only shape the recommended layout; remove ${given.join(', ')} or networkInterfaces.`);
+        problems.push({ id: 'conflicting-layout-options', message: `has a hand-written networkInterfaces layout and also ${given.join(', ')}, which only shape the recommended layout; remove ${given.join(', ')} or networkInterfaces.` });
       }
-      return EfaLayout.fromInterfaces(capabilities, props.networkInterfaces);
     }
-    return EfaLayout.recommended(capabilities, {
-      efaCount: props.efaCount,
-      primaryInterface: props.primaryInterface,
-      profile: props.profile,
-    });
+    if (props.securityGroup === undefined && props.vpc === undefined) {
+      problems.push({ id: 'no-security-group', message: 'needs a security group for its EFA interfaces; pass `vpc` to create an EfaSecurityGroup, or `securityGroup`.' });
+    }
+    const publicIp = publicIpProblem(layout.interfaces.length, props.associatePublicIpAddress === true);
+    return publicIp === undefined ? problems : [...problems, publicIp];
   }
 
   /** The network interfaces, their counts, IP addresses per node and EFA bandwidth. */
@@ -311,24 +323,19 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     });
 
     this.layout = EfaLaunchTemplate.computeLayout(this, props);
+    throwIfProblems(`EfaLaunchTemplate ${this.node.path}`, EfaLaunchTemplate.propProblems(props, this.layout));
 
-    if (props.securityGroup === undefined && props.vpc === undefined) {
-      throw efaError('no-security-group', `EfaLaunchTemplate ${this.node.path} needs a security group for its EFA interfaces; pass \`vpc\` to create an EfaSecurityGroup, or \`securityGroup\`.`);
-    }
     this.efaSecurityGroup = props.securityGroup ?? new EfaSecurityGroup(this, 'SecurityGroup', { vpc: props.vpc! });
     if (!EfaSecurityGroup.hasEfaRules(this.efaSecurityGroup)) {
       Annotations.of(this).addWarningV2('cdk-efa:security-group-rules-unknown', `The security group ${this.efaSecurityGroup.node.path} has no EFA self rules made in this app. EFA needs all traffic in from and out to the group itself; call EfaSecurityGroup.addEfaRules(group), use an EfaSecurityGroup, or acknowledge this warning if the rules exist outside this app.`);
     }
     this.efaConnections = new Connections({ securityGroups: [this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])] });
 
-    this.placementGroup = EfaLaunchTemplate.placementFor(this, props)._bind(this);
+    const reserved = props.capacityReservationId !== undefined;
+    this.placementGroup = (props.placement ?? (reserved ? EfaPlacement.none() : EfaPlacement.cluster()))._bind(this);
     this.capacityReservationId = props.capacityReservationId;
     this.capacityBlock = props.capacityBlock === true;
 
-    const interfaceCount = this.layout.interfaces.length;
-    if (props.associatePublicIpAddress === true && interfaceCount > 1) {
-      throw efaError('public-ip-with-multiple-interfaces', `EfaLaunchTemplate ${this.node.path} asks for a public IP, but its ${this.layout.instanceType} layout has ${interfaceCount} network interfaces and EC2 cannot assign a public IP when a launch has more than one; launch into a private subnet (use a NAT gateway or a bastion), or set efaCount: 1 with primaryInterface: PrimaryInterface.EFA for a single interface.`);
-    }
     this.warnOnUnencryptedVolumes(props.blockDevices);
 
     const resource = this.node.defaultChild as CfnLaunchTemplate;

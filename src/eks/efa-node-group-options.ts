@@ -2,6 +2,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
+import { InstanceTypeCapabilities } from '../core/capabilities';
 import { LayoutProfile, PrimaryInterface } from '../core/layout';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
 import { EfaPlacement } from '../ec2/placement';
@@ -17,8 +18,23 @@ export interface EfaNodeGroupOptions {
    * p5e.48xlarge); p4d and p4de never mix with other types, because they cannot exchange EFA traffic with them.
    *
    * @default - the instance type of `launchTemplate`; one of the two is required
+   * @throws `cdk-efa:p4d-mixed` when p4d or p4de is mixed with other types; `cdk-efa:mixed-layouts` and
+   *         `cdk-efa:mixed-ami-types` when the types need different layouts or AMI types
    */
   readonly instanceTypes?: ec2.InstanceType[];
+
+  /**
+   * The capabilities of an instance type newer than the capability table (or given as a token), built from
+   * `aws ec2 describe-instance-types`. They apply to the instance type they name (`capabilities.instanceType`), or to
+   * the one instance type when there is one; the table gives the others. With your own `launchTemplate`, its layout's
+   * capabilities are used instead, so set them on the `EfaLaunchTemplate`.
+   *
+   * @default - looked up in the capability table (`EfaInstanceTypes.lookup`)
+   * @throws `cdk-efa:capabilities-mismatch` when they name none of several instance types;
+   *         `cdk-efa:conflicting-launch-template-options` together with `launchTemplate`
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html
+   */
+  readonly capabilities?: InstanceTypeCapabilities;
 
   /**
    * How many EFA interfaces each node gets, a count.
@@ -98,7 +114,12 @@ export interface EfaNodeGroupOptions {
   /**
    * Only consider subnets in this Availability Zone (name, for example `us-east-1a`).
    *
+   * In a stack without `env` (environment-agnostic), the VPC's subnets have no known zone at synth time, so this
+   * cannot be matched (`cdk-efa:availability-zone-unresolved`): set `env` on the stack, name the `subnet`, or use
+   * `availabilityZoneId`.
+   *
    * @default - any
+   * @see https://docs.aws.amazon.com/cdk/v2/guide/environments.html
    */
   readonly availabilityZone?: string;
 
@@ -123,7 +144,8 @@ export interface EfaNodeGroupOptions {
 
   /**
    * The capacity type. `CAPACITY_BLOCK` needs a launch template for a Capacity Block: the created one is, given
-   * `capacityReservationId`; your own one needs `capacityBlock: true` (`cdk-efa:capacity-type-mismatch`).
+   * `capacityReservationId`; your own one needs `capacityBlock: true` (`cdk-efa:capacity-type-mismatch`). `SPOT`
+   * cannot launch into a capacity reservation, which serves On-Demand instances (`cdk-efa:spot-with-capacity-reservation`).
    *
    * @default - `CAPACITY_BLOCK` when `launchTemplate` is for a Capacity Block, else `ON_DEMAND`
    * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
@@ -141,11 +163,18 @@ export interface EfaNodeGroupOptions {
   readonly capacityReservationId?: string;
 
   /**
-   * The AMI type.
+   * The AMI type. cdk-efa checks it against each instance type's architecture and accelerators in the capability
+   * table, judging from the AMI type's name: another architecture, or an accelerator variant for accelerators the type
+   * lacks (an NVIDIA variant on Trainium or a CPU type, `AL2023_X86_64_NEURON` on a GPU type), is an error
+   * (`cdk-efa:ami-type-mismatch`); a standard variant for NVIDIA GPUs or Neuron devices gets a warning
+   * (`cdk-efa:ami-type-without-accelerator-drivers`), except Bottlerocket's standard variants on Neuron types, which
+   * carry the Neuron driver. AMI types whose name gives no architecture are not judged.
    *
    * @default - from the instance type: `AL2023_X86_64_NVIDIA` or `AL2023_ARM_64_NVIDIA` for NVIDIA GPUs,
    *            `AL2023_X86_64_NEURON` for Trainium and Inferentia, `AL2023_X86_64_STANDARD` or
    *            `AL2023_ARM_64_STANDARD` otherwise
+   * @throws `cdk-efa:ami-type-mismatch` for another architecture or accelerators the instance type lacks
+   * @see https://docs.aws.amazon.com/eks/latest/APIReference/API_Nodegroup.html#AmazonEKS-Type-Nodegroup-amiType
    */
   readonly amiType?: eksv2.NodegroupAmiType;
 
@@ -207,7 +236,13 @@ export interface EfaNodeGroupOptions {
    * the nodes labelled `cdk-efa.io/efa-supported=true` (every `EfaNodeGroup` node), not on the chart's built-in list
    * of instance types, which lags behind EC2.
    *
+   * Every EFA node group of one cluster must ask for the same plugin at the same chart version: the chart is
+   * installed once, and a node group that asks for another version is refused (`cdk-efa:plugin-chart-version-conflict`,
+   * naming both versions) rather than silently getting the first one.
+   *
    * @default - `DRA_DRIVER` when the cluster's Kubernetes version is known and at least 1.34, else `DEVICE_PLUGIN`
+   * @throws `cdk-efa:both-efa-plugins`, `cdk-efa:plugin-chart-version-conflict`, `cdk-efa:dra-needs-1-34`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/device-management-efa.html
    */
   readonly kubernetesPlugin?: EfaKubernetesPlugin;
 
@@ -215,9 +250,11 @@ export interface EfaNodeGroupOptions {
    * Number of 2 MiB huge pages to reserve on each node (`vm.nr_hugepages`), for libfabric and NCCL. Set in a MIME
    * multipart user data part that runs before the node joins the cluster, so EKS merges it with its own.
    * Not available with Bottlerocket AMI types. The EKS-optimized AL2023 accelerated AMIs (NVIDIA, Neuron) already
-   * reserve 5128 pages; set this only to change that.
+   * reserve 5128 pages; set this only to change that. A token (a CfnParameter) is written into the user data unchecked.
    *
    * @default - none reserved by cdk-efa (the AMI's own setting applies)
+   * @throws `cdk-efa:invalid-hugepages` below 1 or fractional; `cdk-efa:hugepages-on-bottlerocket` with a Bottlerocket
+   *         AMI type
    * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
    */
   readonly hugepages2MiCount?: number;
@@ -225,9 +262,10 @@ export interface EfaNodeGroupOptions {
   /**
    * Size of each node's root volume, in GiB (set in the launch template; node groups with a launch template cannot
    * set `diskSize`). With a Bottlerocket AMI type it sizes the data volume `/dev/xvdb`, where container images live,
-   * and leaves the OS volume `/dev/xvda` as the AMI has it.
+   * and leaves the OS volume `/dev/xvda` as the AMI has it. A whole number, 1 or more.
    *
    * @default 100
+   * @throws `cdk-efa:invalid-root-volume-size` below 1 or fractional
    * @see https://github.com/bottlerocket-os/bottlerocket#default-volumes
    */
   readonly rootVolumeSizeGiB?: number;

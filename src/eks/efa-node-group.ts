@@ -8,16 +8,18 @@ import type { EfaCluster } from './efa-cluster';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { EfaNodeGroupOptions } from './efa-node-group-options';
 import { offeringCheck } from './offering-check';
-import { AcceleratorKind, InstanceTypeCapabilities } from '../core/capabilities';
+import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaKubernetesLayout, EfaKubernetesPodOptions, EfaLayout, EfaLayoutOptions } from '../core/layout';
 import { InterfaceType } from '../core/network-interface';
-import { familyOf } from '../core/private/aws-recommendations';
-import { Problem, definedKeys, efaError, throwIfProblems } from '../core/private/errors';
-import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
+import { amiTypeFindings, amiTypeFor } from './private/ami-types';
 import { acknowledgeNagRules, managedPolicyRule } from './private/nag';
 import { EFA_SUPPORTED_LABEL, choosePlugin } from './private/plugin-chart';
-import { chooseSubnet, warnOnIpBudget } from './private/subnet-choice';
+import { chooseSubnet, subnetRequestProblems, warnOnIpBudget } from './private/subnet-choice';
+import { Problem, definedKeys, echo, efaError, throwIfProblems } from '../core/private/errors';
+import { mixedP4Problem } from '../core/private/fleet-rules';
+import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
+import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
 
 /**
  * Properties of an `EfaNodeGroup`.
@@ -72,27 +74,48 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
   constructor(scope: Construct, id: string, props: EfaNodeGroupProps) {
     super(scope, id);
     const cluster = props.cluster;
-    checkLaunchTemplateOptions(this, props);
-    const instanceTypes = props.instanceTypes ?? (props.launchTemplate ? [new ec2.InstanceType(props.launchTemplate.layout.instanceType)] : []);
-    if (instanceTypes.length === 0) {
-      throw efaError('no-instance-type', `EfaNodeGroup ${this.node.path} needs instanceTypes (for example [new ec2.InstanceType('p5.48xlarge')]) or a launchTemplate.`);
-    }
-    const capabilities = instanceTypes.map((t) => EfaInstanceTypes.lookup(t.toString()));
-    const scaling = scalingOf(this, props);
-    this.amiType = props.amiType ?? checkSameAmiType(this, capabilities);
-    if (props.hugepages2MiCount !== undefined && this.amiType.startsWith('BOTTLEROCKET')) {
-      throw efaError('hugepages-on-bottlerocket', `EfaNodeGroup ${this.node.path} asks for hugepages2MiCount with AMI type ${this.amiType}; Bottlerocket takes kernel settings in its TOML settings, not in shell user data. Use an AL2023 AMI type, or set vm.nr_hugepages through Bottlerocket settings and leave hugepages2MiCount unset.`);
-    }
+    const given = props.launchTemplate;
+    const instanceTypes = props.instanceTypes ?? (given ? [new ec2.InstanceType(given.layout.instanceType)] : []);
+    // The instance types' capabilities come first (the table reports an unknown type itself); then every problem of
+    // the props, in one pass that throws once.
+    const capabilities = capabilitiesOf(instanceTypes, props.capabilities, given);
+    const scaling = scalingOf(props);
+    const capacityType = props.capacityType ?? (given?.capacityBlock ? eksv2.CapacityType.CAPACITY_BLOCK : eksv2.CapacityType.ON_DEMAND);
+    const amiType = props.amiType ?? sameAmiType(capabilities);
+    const amiFindings = props.amiType === undefined ? { errors: [], warnings: [] } : amiTypeFindings(props.amiType, capabilities);
+    const check = props.offeringCheck !== false;
+    const subnetRequest = {
+      subnet: props.subnet, vpcSubnets: props.vpcSubnets, availabilityZone: props.availabilityZone, availabilityZoneId: props.availabilityZoneId,
+    };
+    const plugin = choosePlugin(cluster.cluster, cluster.kubernetesVersion, props.kubernetesPlugin);
+    const mixedP4 = mixedP4Problem(instanceTypes.map((t) => t.toString()));
+    throwIfProblems(`EfaNodeGroup ${this.node.path}`, [
+      ...launchTemplateOptionProblems(props),
+      ...(instanceTypes.length === 0 ? [{ id: 'no-instance-type', message: 'needs instanceTypes (for example [new ec2.InstanceType(\'p5.48xlarge\')]) or a launchTemplate.' }] : []),
+      ...capabilitiesProblems(instanceTypes, props.capabilities),
+      ...scaling.problems,
+      ...(amiType === undefined ? [mixedAmiTypesProblem(capabilities)] : []),
+      ...amiFindings.errors,
+      ...hugepagesProblems(props.hugepages2MiCount, amiType),
+      ...(mixedP4 === undefined ? [] : [mixedP4]),
+      ...capacityProblems(props, given, capacityType, instanceTypes.length),
+      ...subnetRequestProblems(subnetRequest, check),
+      ...plugin.problems,
+    ]);
+    this.amiType = amiType!;
+    amiFindings.warnings.forEach((w) => Annotations.of(this).addWarningV2('cdk-efa:ami-type-without-accelerator-drivers', w));
+    warnOnScaling(this, scaling, capacityType);
 
     // The VPC CNI gives pods addresses on network card 0 only: the layout engine chooses the primary interface that
     // leaves it enough for max-pods (or checks the user's own launch template's layout).
     const podOptions: EfaKubernetesPodOptions = { maxPods: props.maxPods, prefixDelegation: props.vpcCniPrefixDelegation };
     const layoutOptions = { efaCount: props.efaCount, primaryInterface: props.primaryInterface, profile: props.profile };
-    const chosen = props.launchTemplate === undefined
+    const chosen = given === undefined
       ? EfaLayout.forKubernetesNodes(capabilities[0], { ...layoutOptions, ...podOptions })
       : undefined;
-    this.launchTemplate = props.launchTemplate ?? new EfaLaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = given ?? new EfaLaunchTemplate(this, 'LaunchTemplate', {
       instanceType: instanceTypes[0],
+      capabilities: capabilities[0],
       // With one type the template names it; with several, the node group lists them (EKS takes one or the other).
       includeInstanceType: instanceTypes.length === 1,
       efaCount: props.efaCount,
@@ -104,18 +127,15 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       additionalSecurityGroups: [cluster.clusterSecurityGroup],
       efaOnlyInterfacesUseEfaSecurityGroupOnly: true,
       placement: props.placement,
-      // The launch template owns the Capacity Block rules (a reservation, one instance type) and enforces them.
+      // The launch template owns the Capacity Block rules (a reservation, one instance type); this node group checked
+      // them above with the launch template's own rule functions, and only asks the template afterwards.
       capacityReservationId: props.capacityReservationId,
-      capacityBlock: props.capacityType === eksv2.CapacityType.CAPACITY_BLOCK,
+      capacityBlock: capacityType === eksv2.CapacityType.CAPACITY_BLOCK,
       // Bottlerocket's /dev/xvda is its OS volume; images and data live on /dev/xvdb.
       rootDeviceName: this.amiType.startsWith('BOTTLEROCKET') ? '/dev/xvdb' : undefined,
       rootVolumeSizeGiB: props.rootVolumeSizeGiB,
       userData: props.hugepages2MiCount === undefined ? undefined : hugepagesUserData(props.hugepages2MiCount),
     });
-    const capacityType = capacityTypeOf(this, this.launchTemplate, props.capacityType);
-    if (capacityType === eksv2.CapacityType.CAPACITY_BLOCK && !Token.isUnresolved(scaling.desiredSize) && scaling.desiredSize > 0) {
-      Annotations.of(this).addWarningV2('cdk-efa:capacity-block-desired-size', `The Capacity Block node group has desiredSize ${scaling.desiredSize}, but EKS upgrades a Capacity Block node group only when its desired size is 0; set minSize and desiredSize to 0 and scale up within the block's time window, or acknowledge this warning.`);
-    }
     this.layout = this.launchTemplate.layout;
     const pods = chosen ?? EfaLayout.assessKubernetesPodIps(this.layout, podOptions);
     warnOnPodNetworking(this, pods);
@@ -123,27 +143,21 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     this.placementGroupName = this.launchTemplate.placementGroup?.placementGroupName;
 
     const reservationId = this.launchTemplate.capacityReservationId;
-    const check = props.offeringCheck !== false;
-    const subnetRequest = {
-      subnet: props.subnet, vpcSubnets: props.vpcSubnets, availabilityZone: props.availabilityZone, availabilityZoneId: props.availabilityZoneId,
-    };
     const subnet = chooseSubnet(this, cluster.vpc, subnetRequest, {
       multipleInterfaces: this.layout.interfaces.length > 1,
-      offeringCheck: check,
       // The deploy-time check chooses among the candidates the one in the reservation's Availability Zone.
       checkChooses: check && reservationId !== undefined,
     });
     if (reservationId !== undefined && !check) {
-      Annotations.of(this).addWarningV2('cdk-efa:reservation-zone-unchecked', `The node group launches into capacity reservation ${reservationId}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.subnets[0].node.path} is in that zone; a subnet in another zone leaves the node group without capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
+      Annotations.of(this).addWarningV2('cdk-efa:reservation-zone-unchecked', `The node group launches into capacity reservation ${echo(reservationId)}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.subnets[0].node.path} is in that zone; a subnet in another zone leaves the node group without capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
     }
     this.subnetId = check
       ? offeringCheck(this, subnet.subnetIds, instanceTypes, props.availabilityZoneId, reservationId)
       : subnet.subnetIds[0];
     warnOnIpBudget(this, subnet.cidrBlock, scaling.maxSize, capabilities[0], this.layout, props.podIpv4AddressesPerNode);
 
-    const plugin = choosePlugin(this, cluster.cluster, cluster.kubernetesVersion, props.kubernetesPlugin);
     if (plugin.chart !== undefined) {
-      // Once per cluster: the first node group's chart version wins.
+      // Once per cluster: every node group of the cluster asks for the same chart and version (checked above).
       cluster._installChartOnce(plugin.chart.id, plugin.chart.settings);
     }
     this.kubernetesPlugin = plugin.plugin;
@@ -154,7 +168,9 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       amiType: this.amiType,
       capacityType,
       instanceTypes: this.launchTemplate.instanceType === undefined ? instanceTypes : undefined,
-      ...scaling,
+      minSize: scaling.minSize,
+      desiredSize: scaling.desiredSize,
+      maxSize: scaling.maxSize,
       labels: {
         ...props.labels,
         // cdk-efa's labels win: the EFA plugin's DaemonSet selects nodes by EFA_SUPPORTED_LABEL.
@@ -179,11 +195,41 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
   }
 }
 
-function checkLaunchTemplateOptions(scope: Construct, props: EfaNodeGroupProps): void {
+/**
+ * The capabilities of each instance type: `capabilities` for the type it names (or for the one type, when there is
+ * one), the launch template's for its type, and the table's for the others.
+ */
+function capabilitiesOf(
+  instanceTypes: ec2.InstanceType[], given: InstanceTypeCapabilities | undefined, lt: EfaLaunchTemplate | undefined,
+): InstanceTypeCapabilities[] {
+  const single = instanceTypes.length === 1;
+  return instanceTypes.map((t) => {
+    const name = t.toString();
+    if (given !== undefined && (single || name === given.instanceType)) {
+      return given;
+    }
+    if (lt !== undefined && (name === lt.layout.instanceType || (single && Token.isUnresolved(name)))) {
+      return lt.layout.capabilities;
+    }
+    return EfaInstanceTypes.lookup(name);
+  });
+}
+
+/** `capabilities-mismatch`: `capabilities` for a type that is none of the node group's. */
+function capabilitiesProblems(instanceTypes: ec2.InstanceType[], given: InstanceTypeCapabilities | undefined): Problem[] {
+  const names = instanceTypes.map((t) => t.toString());
+  if (given === undefined || names.length === 0 || names.includes(given.instanceType) || names.some((n) => Token.isUnresolved(n))) {
+    return [];
+  }
+  return [{ id: 'capabilities-mismatch', message: `has capabilities for ${given.instanceType}, which is none of its instance types (${names.join(', ')}); pass capabilities of one of them.` }];
+}
+
+function launchTemplateOptionProblems(props: EfaNodeGroupProps): Problem[] {
   const lt = props.launchTemplate;
   if (lt === undefined) {
-    return;
+    return [];
   }
+  const problems: Problem[] = [];
   const given = definedKeys({
     efaCount: props.efaCount,
     primaryInterface: props.primaryInterface,
@@ -193,16 +239,25 @@ function checkLaunchTemplateOptions(scope: Construct, props: EfaNodeGroupProps):
     securityGroup: props.securityGroup,
     hugepages2MiCount: props.hugepages2MiCount,
     rootVolumeSizeGiB: props.rootVolumeSizeGiB,
+    capabilities: props.capabilities,
   });
   if (given.length > 0) {
-    throw efaError('conflicting-launch-template-options', `EfaNodeGroup ${scope.node.path} has a launchTemplate and also ${given.join(', ')}, which shape the launch template it would create; set them on your EfaLaunchTemplate instead.`);
+    problems.push({ id: 'conflicting-launch-template-options', message: `has a launchTemplate and also ${given.join(', ')}, which shape the launch template it would create; set them on your EfaLaunchTemplate instead.` });
   }
   if (lt.role !== undefined) {
-    throw efaError('launch-template-instance-profile', `EfaNodeGroup ${scope.node.path}: launch template ${lt.node.path} has an instance profile (role), which EKS managed node groups reject; remove \`role\` from the EfaLaunchTemplate and pass it as the node group's nodeRole.`);
+    problems.push({ id: 'launch-template-instance-profile', message: `launch template ${lt.node.path} has an instance profile (role), which EKS managed node groups reject; remove \`role\` from the EfaLaunchTemplate and pass it as the node group's nodeRole.` });
   }
+  return problems;
 }
 
-function scalingOf(scope: Construct, props: Pick<EfaNodeGroupOptions, 'minSize' | 'desiredSize' | 'maxSize'>): { minSize: number; desiredSize: number; maxSize: number } {
+interface Scaling {
+  readonly minSize: number;
+  readonly desiredSize: number;
+  readonly maxSize: number;
+  readonly problems: Problem[];
+}
+
+function scalingOf(props: Pick<EfaNodeGroupOptions, 'minSize' | 'desiredSize' | 'maxSize'>): Scaling {
   const minSize = props.minSize ?? 2;
   const desiredSize = props.desiredSize ?? minSize;
   // As aws-eks-v2 does: the default follows desiredSize even when it is a token (a CfnParameter), never Math.max on one.
@@ -217,65 +272,86 @@ function scalingOf(scope: Construct, props: Pick<EfaNodeGroupOptions, 'minSize' 
   const resolved = (...values: number[]) => values.every((v) => !Token.isUnresolved(v));
   const ordered = (a: number, b: number) => !resolved(a, b) || a <= b;
   if (!ordered(minSize, desiredSize) || !ordered(desiredSize, maxSize) || !ordered(minSize, maxSize)) {
-    const shown = (v: number) => (Token.isUnresolved(v) ? '(a token)' : String(v));
-    problems.push({ id: 'invalid-scaling', message: `minSize ${shown(minSize)}, desiredSize ${shown(desiredSize)} and maxSize ${shown(maxSize)} must satisfy minSize <= desiredSize <= maxSize.` });
+    problems.push({ id: 'invalid-scaling', message: `minSize ${echo(minSize)}, desiredSize ${echo(desiredSize)} and maxSize ${echo(maxSize)} must satisfy minSize <= desiredSize <= maxSize.` });
   }
-  if (resolved(maxSize) && maxSize < 1) {
+  // A negative or fractional maxSize is reported above.
+  if (maxSize === 0) {
     problems.push({ id: 'invalid-scaling', message: 'maxSize is 0, but an EKS managed node group needs a maxSize of at least 1.' });
   }
-  throwIfProblems(`EfaNodeGroup ${scope.node.path}`, problems);
-  if (resolved(maxSize) && maxSize < 2) {
+  return { minSize, desiredSize, maxSize, problems };
+}
+
+function warnOnScaling(scope: Construct, scaling: Scaling, capacityType: eksv2.CapacityType): void {
+  const { desiredSize, maxSize } = scaling;
+  if (!Token.isUnresolved(maxSize) && maxSize < 2) {
     Annotations.of(scope).addWarningV2('cdk-efa:fewer-than-two-nodes', `The node group can have at most ${maxSize} node, but EFA connects nodes to each other and needs at least 2 to be useful; raise maxSize (and desiredSize) to 2 or more.`);
   }
-  return { minSize, desiredSize, maxSize };
+  if (capacityType === eksv2.CapacityType.CAPACITY_BLOCK && !Token.isUnresolved(desiredSize) && desiredSize > 0) {
+    Annotations.of(scope).addWarningV2('cdk-efa:capacity-block-desired-size', `The Capacity Block node group has desiredSize ${desiredSize}, but EKS upgrades a Capacity Block node group only when its desired size is 0; set minSize and desiredSize to 0 and scale up within the block's time window, or acknowledge this warning.`);
+  }
 }
 
 /**
- * The node group's capacity type, from what its launch template is for: a Capacity Block template needs
- * `CAPACITY_BLOCK`, and `CAPACITY_BLOCK` needs a Capacity Block template.
+ * The capacity type against the launch template: your own template's Capacity Block setting must match
+ * `capacityType` (`capacity-type-mismatch`); the template the node group creates must pass the launch template's own
+ * rules (Capacity Block, reservation and placement, root volume); Spot cannot use a capacity reservation
+ * (`spot-with-capacity-reservation`).
  */
-function capacityTypeOf(scope: Construct, lt: EfaLaunchTemplate, asked?: eksv2.CapacityType): eksv2.CapacityType {
-  const capacityType = asked ?? (lt.capacityBlock ? eksv2.CapacityType.CAPACITY_BLOCK : eksv2.CapacityType.ON_DEMAND);
+function capacityProblems(
+  props: EfaNodeGroupProps, lt: EfaLaunchTemplate | undefined, capacityType: eksv2.CapacityType, typeCount: number,
+): Problem[] {
   const block = capacityType === eksv2.CapacityType.CAPACITY_BLOCK;
-  if (block !== lt.capacityBlock) {
+  const problems: Problem[] = [];
+  if (lt === undefined) {
+    problems.push(...launchTemplateProblems({
+      capacityReservationId: props.capacityReservationId,
+      capacityBlock: block,
+      includeInstanceType: typeCount === 1,
+      placement: props.placement,
+      rootVolumeSizeGiB: props.rootVolumeSizeGiB,
+    }));
+  } else if (block !== lt.capacityBlock) {
     const why = block
       ? `launch template ${lt.node.path} is not for a Capacity Block, and EKS launches a Capacity Block node group only from a template with the capacity-block market type; set capacityBlock: true and capacityReservationId on your EfaLaunchTemplate`
       : `launch template ${lt.node.path} is for a Capacity Block (capacityBlock: true), which EKS serves only to a CAPACITY_BLOCK node group; leave capacityType unset (it follows the template) or set it to CAPACITY_BLOCK`;
-    throw efaError('capacity-type-mismatch', `EfaNodeGroup ${scope.node.path} has capacityType ${capacityType}, but ${why}.`);
+    problems.push({ id: 'capacity-type-mismatch', message: `has capacityType ${capacityType}, but ${why}.` });
   }
-  return capacityType;
+  const reservation = props.capacityReservationId ?? lt?.capacityReservationId;
+  if (capacityType === eksv2.CapacityType.SPOT && reservation !== undefined && !(lt?.capacityBlock ?? false)) {
+    problems.push({ id: 'spot-with-capacity-reservation', message: `has capacityType SPOT and launches into capacity reservation ${echo(reservation)}, but a capacity reservation serves On-Demand instances only, so Spot launches cannot use it; use capacityType ON_DEMAND (the default) with the reservation, or remove capacityReservationId for Spot.` });
+  }
+  return problems;
 }
 
-/** The EKS AMI type the hardware needs. */
-function amiTypeFor(caps: InstanceTypeCapabilities): eksv2.NodegroupAmiType {
-  const arm = caps.architecture === ec2.InstanceArchitecture.ARM_64;
-  const accelerators = caps.accelerators ?? [];
-  if (accelerators.some((a) => a.kind === AcceleratorKind.GPU && a.manufacturer === 'NVIDIA')) {
-    return arm ? eksv2.NodegroupAmiType.AL2023_ARM_64_NVIDIA : eksv2.NodegroupAmiType.AL2023_X86_64_NVIDIA;
-  }
-  if (accelerators.some((a) => a.kind === AcceleratorKind.NEURON)) {
-    return eksv2.NodegroupAmiType.AL2023_X86_64_NEURON;
-  }
-  return arm ? eksv2.NodegroupAmiType.AL2023_ARM_64_STANDARD : eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD;
+/** The one AMI type all the instance types need, or undefined when they need different ones (`mixedAmiTypesProblem`). */
+function sameAmiType(capabilities: InstanceTypeCapabilities[]): eksv2.NodegroupAmiType | undefined {
+  const types = new Set(capabilities.map(amiTypeFor));
+  // No instance type (reported as `no-instance-type`): the most common default, never used.
+  return types.size > 1 ? undefined : [...types][0] ?? eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD;
 }
 
-function checkSameAmiType(scope: Construct, capabilities: InstanceTypeCapabilities[]): eksv2.NodegroupAmiType {
-  const types = capabilities.map(amiTypeFor);
-  if (new Set(types).size > 1) {
-    const list = capabilities.map((c, i) => `${c.instanceType} needs ${types[i]}`).join(', ');
-    throw efaError('mixed-ami-types', `EfaNodeGroup ${scope.node.path} mixes instance types that need different AMI types (${list}); a node group has one AMI type, so split them into separate node groups.`);
+function mixedAmiTypesProblem(capabilities: InstanceTypeCapabilities[]): Problem {
+  const list = capabilities.map((c) => `${c.instanceType} needs ${amiTypeFor(c)}`).join(', ');
+  return { id: 'mixed-ami-types', message: `mixes instance types that need different AMI types (${list}); a node group has one AMI type, so split them into separate node groups.` };
+}
+
+function hugepagesProblems(count: number | undefined, amiType: eksv2.NodegroupAmiType | undefined): Problem[] {
+  if (count === undefined) {
+    return [];
   }
-  return types[0];
+  const problems: Problem[] = [];
+  if (!Token.isUnresolved(count) && (!Number.isInteger(count) || count < 1)) {
+    problems.push({ id: 'invalid-hugepages', message: `hugepages2MiCount is ${count}; give a whole number of 2 MiB pages, 1 or more (for example 5128), or leave it unset.` });
+  }
+  if (amiType !== undefined && amiType.startsWith('BOTTLEROCKET')) {
+    problems.push({ id: 'hugepages-on-bottlerocket', message: `asks for hugepages2MiCount with AMI type ${amiType}; Bottlerocket takes kernel settings in its TOML settings, not in shell user data. Use an AL2023 AMI type, or set vm.nr_hugepages through Bottlerocket settings and leave hugepages2MiCount unset.` });
+  }
+  return problems;
 }
 
 function checkSameLayout(scope: Construct, capabilities: InstanceTypeCapabilities[], layout: EfaLayout, options: EfaLayoutOptions): void {
   if (capabilities.length < 2) {
     return;
-  }
-  const names = capabilities.map((c) => c.instanceType);
-  const p4 = names.filter((n) => ['p4d', 'p4de'].includes(familyOf(n)));
-  if (p4.length > 0 && p4.length < names.length) {
-    throw efaError('p4d-mixed', `EfaNodeGroup ${scope.node.path} mixes ${p4.join(', ')} with ${names.filter((n) => !p4.includes(n)).join(', ')}, but p4d and p4de instances cannot exchange EFA traffic with other instance types; put them in a node group of their own.`);
   }
   const render = (l: EfaLayout) => l.interfaces.map((i) => `${i.networkCardIndex}/${i.deviceIndex} ${i.interfaceType}`);
   const reference = render(layout);
@@ -307,12 +383,10 @@ function warnOnPodNetworking(scope: Construct, pods: EfaKubernetesLayout): void 
 }
 
 function hugepagesUserData(count: number): ec2.UserData {
-  if (!Number.isInteger(count) || count < 1) {
-    throw efaError('invalid-hugepages', `hugepages2MiCount is ${count}; give a whole number of 2 MiB pages, 1 or more (for example 5128), or leave it unset.`);
-  }
   const script = ec2.UserData.forLinux();
   script.addCommands(
-    `echo "vm.nr_hugepages = ${count}" > /etc/sysctl.d/90-cdk-efa-hugepages.conf`,
+    // As a string token, a CfnParameter's value resolves into the script (a number token would print as -1.888…e+289).
+    `echo "vm.nr_hugepages = ${Token.asString(count)}" > /etc/sysctl.d/90-cdk-efa-hugepages.conf`,
     'sysctl --load /etc/sysctl.d/90-cdk-efa-hugepages.conf',
   );
   // EKS merges a MIME multipart user data with its own nodeadm configuration; the shell part runs before kubelet.

@@ -13,6 +13,7 @@ import {
   toCapabilities,
 } from '../../build-tools/describe-instance-types';
 import { AcceleratorKind, InstanceTypeCapabilities } from '../../src/core/capabilities';
+import { InterfaceType } from '../../src/core/network-interface';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const DATA_FILE = path.join(REPO_ROOT, 'data', 'efa-instance-types.json');
@@ -341,6 +342,9 @@ describe('toCapabilities', () => {
     expect(gb200.accelerators).toEqual([{ kind: AcceleratorKind.GPU, manufacturer: 'NVIDIA', name: 'GB200', count: 4 }]);
     expect(gb200.networkCards.map((card) => card.maximumNetworkInterfaces)).toEqual([2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
     expect(gb200.networkCards.map((card) => card.efaSupported)).toEqual([false, ...new Array<boolean>(16).fill(true)]);
+    // CdkEfa.EfaOnlyNetworkCards: the odd cards take only efa-only (efa-rules §2); the others keep the default.
+    expect(gb200.networkCards.map((card) => card.supportedInterfaceTypes?.join() ?? '-'))
+      .toEqual(['-', ...new Array<string[]>(8).fill([InterfaceType.EFA_ONLY, '-']).flat()]);
     expect(gb200.maximumNetworkInterfaces).toBe(26);
     expect(gb200).not.toHaveProperty('verified');
     // Not in the VPC CNI limits file, so the IPv4 figure is unknown and left out.
@@ -384,6 +388,41 @@ describe('toCapabilities', () => {
       CdkEfa: { EfaUnsupportedNetworkCards: [1] },
     };
     expect(() => toCapabilities(info)).toThrow('x9.large: CdkEfa.EfaUnsupportedNetworkCards lists card 1, which does not exist');
+  });
+
+  const withOverlay = (overlay: InstanceTypeInfo['CdkEfa']): InstanceTypeInfo => ({
+    InstanceType: 'x9.large',
+    ProcessorInfo: { SupportedArchitectures: ['x86_64'] },
+    NetworkInfo: {
+      EfaSupported: true,
+      EfaInfo: { MaximumEfaInterfaces: 2 },
+      NetworkCards: [{ NetworkCardIndex: 0, MaximumNetworkInterfaces: 2 }, { NetworkCardIndex: 1, MaximumNetworkInterfaces: 1 }],
+    },
+    CdkEfa: overlay,
+  });
+
+  test('EfaOnlyNetworkCards restricts those cards to efa-only', () => {
+    expect(toCapabilities(withOverlay({ EfaOnlyNetworkCards: [1] })).networkCards).toEqual([
+      { networkCardIndex: 0, maximumNetworkInterfaces: 2, efaSupported: true },
+      { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY] },
+    ]);
+  });
+
+  test.each<[string, InstanceTypeInfo['CdkEfa'], string]>([
+    ['names a card that does not exist', { EfaOnlyNetworkCards: [2] }, 'x9.large: CdkEfa.EfaOnlyNetworkCards lists card 2, which does not exist'],
+    ['names a card that takes no EFA', { EfaUnsupportedNetworkCards: [1], EfaOnlyNetworkCards: [1] }, 'x9.large: CdkEfa lists card 1 both as EfaUnsupportedNetworkCards and as EfaOnlyNetworkCards'],
+    ['names card 0', { EfaOnlyNetworkCards: [0] }, "x9.large: CdkEfa.EfaOnlyNetworkCards lists card 0, which holds the primary interface ('interface' or 'efa')"],
+  ])('fails when EfaOnlyNetworkCards %s', (_, overlay, message) => {
+    expect(() => toCapabilities(withOverlay(overlay))).toThrow(message);
+  });
+
+  test('reads EfaOnlyNetworkCards from the data and keeps it through a refresh', () => {
+    const base = { InstanceTypes: [{ ...withOverlay({ Source: 'D', EfaOnlyNetworkCards: [1] }) }] };
+    const fresh = { InstanceTypes: [{ ...withOverlay(undefined), CdkEfa: undefined }] };
+    const merged = mergeDescribeOutputs(base, [fresh]).output.InstanceTypes[0];
+    expect(merged.CdkEfa).toEqual({ Source: 'D', EfaOnlyNetworkCards: [1] });
+    expect(() => mergeDescribeOutputs({ InstanceTypes: [{ ...withOverlay(undefined), CdkEfa: { EfaOnlyNetworkCards: ['1'] } }] }, []))
+      .toThrow(/CdkEfa\.EfaOnlyNetworkCards\[0\] must be a number, got "1"/);
   });
 
   test('every row of the committed data converts', () => {
@@ -435,6 +474,23 @@ describe('renderTableSource', () => {
       '',
     ].join('\n'));
     expect(source).not.toMatch(/ +$/m);
+  });
+
+  test('imports InterfaceType only when a card restricts its interface types', () => {
+    const row = (supportedInterfaceTypes?: InterfaceType[]): InstanceTypeCapabilities => ({
+      instanceType: 'x9.large',
+      efaSupported: true,
+      maximumEfaInterfaces: 1,
+      networkCards: [
+        { networkCardIndex: 0, maximumNetworkInterfaces: 1, efaSupported: true },
+        { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, ...(supportedInterfaceTypes ? { supportedInterfaceTypes } : {}) },
+      ],
+      architecture: InstanceArchitecture.ARM_64,
+    });
+    const restricted = renderTableSource([row([InterfaceType.EFA_ONLY])]);
+    expect(restricted).toContain("import { InstanceTypeCapabilities } from '../capabilities';\nimport { InterfaceType } from '../network-interface';\n");
+    expect(restricted).toContain('{ networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY] },');
+    expect(renderTableSource([row()])).not.toContain('InterfaceType');
   });
 
   test('escapes quotes in strings', () => {

@@ -257,11 +257,118 @@ describe('EfaChecks on hand-written resources', () => {
     });
   });
 
-  test('skips an instance type given as a token', () => {
+  test('skips an instance type given as a token, but still checks the rules that hold for every type', () => {
     const s = setup();
-    const type = new CfnParameter(s.stack, 'Type', { default: 'p5.48xlarge' });
-    launchTemplate(s, 'LT', type.valueAsString, [[0, 0, 'efa-only']]);
-    expect(findings(s.stack).errors).toEqual([]);
+    const type = new CfnParameter(s.stack, 'Type', { default: 'p6-b300.48xlarge' });
+    // An efa primary is wrong on p6-b300, the parameter's default, but right on most types: not guessed.
+    launchTemplate(s, 'Legacy', type.valueAsString, [[0, 0, 'efa']]);
+    launchTemplate(s, 'EfaOnlyPrimary', type.valueAsString, [[0, 0, 'efa-only']]);
+    const { errors, warnings } = findings(s.stack);
+    expect(errors).toEqual([expect.stringMatching(/^The primary interface \(network card 0, device 0\) is 'efa-only'.*\[cdk-efa:efa-only-primary\]$/)]);
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('EfaChecks without a usable instance type', () => {
+  test.each<[string, Iface[], string]>([
+    ['an efa-only primary', [[0, 0, 'efa-only']], 'efa-only-primary'],
+    ['a card and device pair used twice', [[0, 0, 'interface'], [0, 1, 'efa-only'], [0, 1, 'interface']], 'duplicate-interface'],
+    ['two EFAs on one card', [[0, 0, 'efa'], [0, 1, 'efa-only']], 'multiple-efa-on-card'],
+    ['no primary interface', [[1, 0, 'efa-only']], 'no-primary-interface'],
+  ])('reports %s when the launch template has no instance type', (_, interfaces, id) => {
+    const s = setup();
+    launchTemplate(s, 'LT', undefined, interfaces);
+    const { errors } = findings(s.stack);
+    expect(errors.join('\n')).toContain(`[cdk-efa:${id}]`);
+    expect(errors.join('\n')).not.toMatch(/AnyInstanceType/);
+  });
+
+  test('warns when EFA interfaces are used with an instance type cdk-efa does not know, and still checks the rest', () => {
+    const s = setup();
+    launchTemplate(s, 'LT', 'p9.96xlarge', [[0, 0, 'efa-only'], [1, 0, 'efa-only']]);
+    const { errors, warnings } = findings(s.stack);
+    expect(warnings).toEqual([expect.stringMatching(/^p9\.96xlarge is not in cdk-efa's capability table.*\[ack: cdk-efa:unchecked-instance-type\]$/)]);
+    expect(errors.join('\n')).toContain('[cdk-efa:efa-only-primary]');
+  });
+
+  test('warns when EFA interfaces are used with an instance type that has no EFA', () => {
+    const s = setup();
+    launchTemplate(s, 'LT', 'm5.large', [[0, 0, 'efa']]);
+    expect(findings(s.stack).warnings).toEqual([expect.stringMatching(/^m5\.large does not support EFA.*cdk-efa:unchecked-instance-type/)]);
+  });
+
+  test('reports an error when an instance type of the node groups is unknown and another is known, for each', () => {
+    const s = setup();
+    const lt = launchTemplate(s, 'LT', undefined, [[0, 0, 'efa'], [0, 1, 'efa-only']]);
+    new eks.CfnNodegroup(s.stack, 'NG', {
+      clusterName: 'c', nodeRole: 'arn:aws:iam::111111111111:role/n', subnets: ['subnet-1'], instanceTypes: ['p5.48xlarge', 'p5.48xlarg'], launchTemplate: { id: lt.ref },
+    });
+    const { errors, warnings } = findings(s.stack);
+    expect(errors).toEqual([expect.stringMatching(/^p5\.48xlarge network card 0 has 2 EFA interfaces.*cdk-efa:multiple-efa-on-card/)]);
+    expect(warnings).toEqual([expect.stringMatching(/^p5\.48xlarg is not in cdk-efa's capability table of EFA-capable types \(did you mean p5\.48xlarge/)]);
+  });
+
+  test.each(['efa_only', 'EFA', 'trunk'])('reports the interface type %p, which EC2 does not accept', (type) => {
+    const s = setup();
+    launchTemplate(s, 'Typed', 'p5.48xlarge', [[0, 0, 'interface'], [0, 1, type]]);
+    launchTemplate(s, 'Untyped', undefined, [[0, 0, 'interface'], [0, 1, type]]);
+    const errors = findings(s.stack).errors.filter((e) => e.includes('[cdk-efa:invalid-interface-type]'));
+    expect(errors).toHaveLength(2);
+    expect(errors.join('\n')).toContain(`'${type}'`);
+  });
+});
+
+describe('EfaChecks on addresses and security groups the launch cannot have', () => {
+  test.each<[string, Partial<ec2.CfnLaunchTemplate.NetworkInterfaceProperty>]>([
+    ['PrivateIpAddress', { privateIpAddress: '10.0.0.5' }],
+    ['PrivateIpAddresses', { privateIpAddresses: [{ primary: true, privateIpAddress: '10.0.0.5' }] }],
+    ['SecondaryPrivateIpAddressCount', { secondaryPrivateIpAddressCount: 1 }],
+    ['Ipv4Prefixes', { ipv4Prefixes: [{ ipv4Prefix: '10.0.0.16/28' }] }],
+    ['Ipv4PrefixCount', { ipv4PrefixCount: 1 }],
+    ['Ipv6Addresses', { ipv6Addresses: [{ ipv6Address: '2001:db8::1' }] }],
+    ['Ipv6AddressCount', { ipv6AddressCount: 1 }],
+    ['Ipv6Prefixes', { ipv6Prefixes: [{ ipv6Prefix: '2001:db8::/80' }] }],
+    ['Ipv6PrefixCount', { ipv6PrefixCount: 1 }],
+    ['AssociatePublicIpAddress', { associatePublicIpAddress: true }],
+    ['AssociateCarrierIpAddress', { associateCarrierIpAddress: true }],
+  ])('reports %s on an efa-only interface', (field, extra) => {
+    const s = setup();
+    new ec2.CfnLaunchTemplate(s.stack, 'LT', {
+      launchTemplateData: {
+        instanceType: 'c5n.18xlarge',
+        networkInterfaces: [
+          { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface', groups: [s.efaGroup.securityGroupId] },
+          { networkCardIndex: 0, deviceIndex: 1, interfaceType: 'efa-only', groups: [s.efaGroup.securityGroupId], ...extra },
+        ],
+      },
+    });
+    const errors = findings(s.stack).errors.filter((e) => e.includes('[cdk-efa:efa-only-address]'));
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`^The efa-only interface at network card 0 device 1 sets ${field}, but an efa-only interface has no IP address`))]);
+  });
+
+  test('reports SecurityGroupIds beside NetworkInterfaces on a launch template', () => {
+    const s = setup();
+    launchTemplate(s, 'LT', 'c5n.18xlarge', [[0, 0, 'efa']], { securityGroupIds: [s.efaGroup.securityGroupId] });
+    expect(findings(s.stack).errors).toEqual([expect.stringMatching(/sets both SecurityGroupIds and NetworkInterfaces, but EC2 refuses.*\[cdk-efa:security-groups-with-network-interfaces\]$/)]);
+  });
+
+  test('reports SecurityGroupIds on an instance whose launch template has the network interfaces', () => {
+    const s = setup();
+    const lt = launchTemplate(s, 'LT', undefined, [[0, 0, 'efa']]);
+    const instance = new ec2.CfnInstance(s.stack, 'Instance', {
+      instanceType: 'c5n.18xlarge', securityGroupIds: [s.efaGroup.securityGroupId], launchTemplate: { launchTemplateId: lt.ref, version: '1' },
+    });
+    const errors = Annotations.fromStack(s.stack).findError(`/${instance.node.path}`, Match.stringLikeRegexp('cdk-efa:security-groups-with-network-interfaces'));
+    expect(errors).toHaveLength(1);
+  });
+
+  test('reports SecurityGroupIds beside an instance\'s own NetworkInterfaces', () => {
+    const s = setup();
+    const instance = new ec2.CfnInstance(s.stack, 'Instance', {
+      instanceType: 'm5.large', securityGroupIds: ['sg-1'], networkInterfaces: [{ deviceIndex: '0', subnetId: 'subnet-1', groupSet: ['sg-1'] }],
+    });
+    const errors = Annotations.fromStack(s.stack).findError(`/${instance.node.path}`, Match.stringLikeRegexp('cdk-efa:security-groups-with-network-interfaces'));
+    expect(errors).toHaveLength(1);
   });
 });
 
@@ -356,6 +463,31 @@ describe('the vpc-cni add-on version', () => {
 });
 
 describe('acknowledging findings', () => {
+  test('keeps the reason as construct metadata that reaches the cloud assembly', () => {
+    const s = setup();
+    const lt = launchTemplate(s, 'LT', 'p5.48xlarge', [[0, 0, 'efa']]);
+    EfaChecks.acknowledge(lt, 'cdk-efa:efa-underused', 'one EFA is enough for this test fleet');
+    EfaChecks.acknowledge(s.stack, 'efa-ip-per-card', 'reviewed for the whole stack');
+    const artifact = (s.stack.node.root as App).synth().getStackByName(s.stack.stackName);
+    const recorded = Object.entries(artifact.metadata).flatMap(([path, entries]) => entries
+      .filter((e) => e.type === 'cdk_efa').map((e) => [path, e.data]));
+    expect(recorded).toEqual([
+      ['/Stack', { rules_to_acknowledge: [{ id: 'efa-ip-per-card', reason: 'reviewed for the whole stack' }] }],
+      ['/Stack/LT', { rules_to_acknowledge: [{ id: 'efa-underused', reason: 'one EFA is enough for this test fleet' }] }],
+    ]);
+    // And EfaChecks reads them from there.
+    expect(findings(s.stack).warnings).toEqual([]);
+  });
+
+  test('an acknowledgement of another rule, or on a sibling, leaves the finding reported', () => {
+    const s = setup();
+    const lt = launchTemplate(s, 'LT', 'p5.48xlarge', [[0, 0, 'efa']]);
+    const sibling = launchTemplate(s, 'Other', 'p5.48xlarge', recommended('p5.48xlarge'));
+    EfaChecks.acknowledge(lt, 'efa-ip-per-card', 'not this rule');
+    EfaChecks.acknowledge(sibling, 'efa-underused', 'not this resource');
+    expect(findings(s.stack).warnings).toEqual([expect.stringContaining('cdk-efa:efa-underused')]);
+  });
+
   test('EfaChecks.acknowledge silences a rule on a resource and below', () => {
     const s = setup();
     const lt = launchTemplate(s, 'LT', 'p5.48xlarge', [[0, 0, 'efa']]);

@@ -8,6 +8,17 @@ import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import { EfaChecks, EfaCluster, EfaInstanceTypes, EfaLaunchTemplate } from '../../src';
 import { main } from '../../src/cli/cli';
 
+/** Writes `bad.template.json` with the given text into `dir` (a new folder by default); returns its path. */
+function writeText(dir: string, text: string): string {
+  const file = path.join(dir, 'bad.template.json');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function writeTemplate(template: unknown, dir: string = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'))): string {
+  return writeText(dir, JSON.stringify(template));
+}
+
 function run(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
@@ -15,10 +26,10 @@ function run(...argv: string[]): { code: number; out: string; err: string } {
   return { code, out, err };
 }
 
-/** A failed run: non-zero exit, nothing on stdout, one line on stderr matching `message`, no stack trace. */
+/** A failed run: exit code 1, nothing on stdout, one line on stderr matching `message`, no stack trace. */
 function expectCleanFailure(argv: string[], message: RegExp): void {
   const { code, out, err } = run(...argv);
-  expect(code).not.toBe(0);
+  expect(code).toBe(1);
   expect(out).toBe('');
   expect(err).toMatch(message);
   expect(err.trimEnd().split('\n')).toHaveLength(1);
@@ -94,10 +105,12 @@ describe('cdk-efa instance-types', () => {
     expect(rows.map((r: { instanceType: string }) => r.instanceType)).not.toContain('c5n.18xlarge');
   });
 
-  test('fails when --min-efa is not a number', () => {
-    const { code, err } = run('instance-types', '--min-efa', 'x');
-    expect(code).not.toBe(0);
-    expect(err).toMatch(/not a whole number/);
+  test('fails when --min-efa is not a number: exits non-zero with one line on stderr and no stack trace', () => {
+    expectCleanFailure(['instance-types', '--min-efa', 'x'], /not a whole number/);
+  });
+
+  test('fails when the format is unknown: exits non-zero with one line on stderr and no stack trace', () => {
+    expectCleanFailure(['instance-types', '--format', 'xml'], /argument 'xml' is invalid/);
   });
 });
 
@@ -168,7 +181,7 @@ describe('cdk-efa inspect', () => {
     // A trn2.48xlarge and two p5.48xlarge tables: under 30 lines for 3 launch templates, 2 node groups and the summary.
     expect(eksLines.length).toBeLessThan(30);
 
-    expect(total).toBe('2 stacks, 4 launch templates, 0 with an invalid EFA layout\n');
+    expect(total).toBe('2 stacks, 4 launch templates: 0 errors, 1 warning\n');
   });
 
   test('prints one table row per interface with --verbose', () => {
@@ -187,30 +200,79 @@ describe('cdk-efa inspect', () => {
     const { code, out } = run('inspect', file);
     expect(code).toBe(0);
     expect(out).toMatch(/^Inspect\.template\.json\n {2}P5\w+ \(p5\.48xlarge\)/);
-    expect(out).toMatch(/\n\n1 stack, 1 launch template, 0 with an invalid EFA layout\n$/);
+    expect(out).toMatch(/\n\n1 stack, 1 launch template: 0 errors, 0 warnings\n$/);
   });
 
-  test('fails when a launch template has an invalid layout', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'bad.template.json');
-    fs.writeFileSync(file, JSON.stringify({
+  test('fails when a launch template has an invalid layout: prints the findings, exits 1, one line on stderr', () => {
+    const file = writeTemplate({
       Resources: {
         Bad: {
           Type: 'AWS::EC2::LaunchTemplate',
           Properties: { LaunchTemplateData: { InstanceType: 'p6-b300.48xlarge', NetworkInterfaces: [{ NetworkCardIndex: 0, DeviceIndex: 0, InterfaceType: 'efa' }] } },
         },
       },
-    }));
+    });
     const { code, out, err } = run('inspect', file);
     expect(code).toBe(1);
-    expect(out).toMatch(/\n {2}Bad \(p6-b300\.48xlarge\): INVALID EFA layout, 1 network interface, /);
+    expect(out).toMatch(/\n {2}Bad \(p6-b300\.48xlarge\): INVALID, 1 network interface, /);
     expect(out).toMatch(/\n {4}INVALID: p6-b300\.48xlarge cannot carry an EFA on network card 0 .*\[cdk-efa:efa-on-ena-only-card\]\n/);
-    expect(out).toMatch(/\n {2}Findings: efa-on-ena-only-card ×1 \(found by inspect\)\n/);
-    expect(out).toMatch(/1 with an invalid EFA layout\n$/);
-    expect(err).toMatch(/invalid EFA layout/);
+    expect(out).toMatch(/\n {2}Findings: efa-on-ena-only-card ×1 \(error\)\n/);
+    expect(out).toMatch(/: 1 error, 0 warnings\n$/);
+    expect(err).toBe('cdk-efa: inspect found 1 error (see above).\n');
   });
 
-  test('fails when the path does not exist', () => {
-    expect(run('inspect', '/nonexistent/cdk.out').err).toMatch(/does not exist/);
+  test('fails when a resource that launches from a launch template breaks a rule EfaChecks applies', () => {
+    const file = writeTemplate({
+      Resources: {
+        Lt: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { NetworkInterfaces: [{ NetworkCardIndex: '0', DeviceIndex: '0', InterfaceType: 'efa' }] } } },
+        Vm: { Type: 'AWS::EC2::Instance', Properties: { InstanceType: 'p6-b300.48xlarge', SecurityGroupIds: ['sg-1'], LaunchTemplate: { LaunchTemplateId: { Ref: 'Lt' } } } },
+      },
+    });
+    const { code, out, err } = run('inspect', file);
+    expect(code).toBe(1);
+    expect(out).toMatch(/\n {2}Lt \(p6-b300\.48xlarge\): INVALID, /);
+    expect(out).toMatch(/\n {2}Vm \(AWS::EC2::Instance\)\n {4}INVALID: This instance sets SecurityGroupIds, and its launch template Lt sets NetworkInterfaces/);
+    expect(err).toBe('cdk-efa: inspect found 2 errors (see above).\n');
+  });
+
+  test('succeeds with warnings only, and reads intrinsic functions as unknown', () => {
+    const file = writeTemplate({
+      Resources: {
+        Lt: {
+          Type: 'AWS::EC2::LaunchTemplate',
+          Properties: { LaunchTemplateData: { InstanceType: 'p5.48xlarge', NetworkInterfaces: [{ DeviceIndex: 0 }, { NetworkCardIndex: { 'Fn::If': ['Big', 1, 2] }, DeviceIndex: 0, InterfaceType: 'efa-only' }] } },
+        },
+      },
+    });
+    const { code, out, err } = run('inspect', file);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    expect(out).toContain('    checked in part: an interface, a card index, a device index or an interface type is an intrinsic function\n');
+  });
+
+  test('honours acknowledgements that EfaChecks.acknowledge recorded in the cloud assembly', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')) });
+    const stack = new Stack(app, 'Acked');
+    const lt = new EfaLaunchTemplate(stack, 'Few', { vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 }), instanceType: new ec2.InstanceType('p5.48xlarge'), efaCount: 2 });
+    new EfaLaunchTemplate(stack, 'Other', { securityGroup: lt.efaSecurityGroup, instanceType: new ec2.InstanceType('p5.48xlarge'), efaCount: 2 });
+    EfaChecks.acknowledge(lt, 'efa-underused', 'two EFAs are enough for this test');
+    const { code, out } = run('inspect', app.synth().directory);
+    expect(code).toBe(0);
+    expect(out).toMatch(/\n {2}Few\w+ \(p5\.48xlarge\): 3 network interfaces, .*\n(?: {4}[^\n]*\n)* {2}Other/);
+    expect(out).not.toMatch(/Few\w+ \(p5\.48xlarge\)[^]*warning:[^]*Other/);
+    expect(out).toContain('  Findings: efa-underused ×1 (warning)\n');
+  });
+
+  test.each<[string, (dir: string) => string, RegExp]>([
+    ['the path does not exist', (dir) => path.join(dir, 'cdk.out'), /^cdk-efa: \/.*\/cdk\.out: cannot read it: it does not exist; .*\[cdk-efa:unreadable-file\]\n$/],
+    ['a part of the path is a file', (dir) => path.join(writeTemplate({}, dir), 'cdk.out'), /bad\.template\.json\/cdk\.out: cannot read it: a part of the path is a file, not a folder; .*\[cdk-efa:unreadable-file\]\n$/],
+    ['the template is not JSON', (dir) => writeText(dir, '{ "Resources": '), /bad\.template\.json: cannot read it: it is not valid JSON \(.*\); .*\[cdk-efa:unreadable-file\]\n$/],
+    ['the template is null', (dir) => writeText(dir, 'null'), /bad\.template\.json: the file holds null rather than a JSON object, .*\[cdk-efa:malformed-template\]\n$/],
+    ['a resource is null', (dir) => writeTemplate({ Resources: { Lt: null } }, dir), /bad\.template\.json: resource 'Lt' is null rather than an object, .*\[cdk-efa:malformed-template\]\n$/],
+    ['the manifest is not JSON', (dir) => { writeText(dir, '{}'); fs.writeFileSync(path.join(dir, 'manifest.json'), 'nope'); return dir; },
+      /manifest\.json: cannot read it: it is not valid JSON .*\[cdk-efa:unreadable-file\]\n$/],
+  ])('fails when %s: exits non-zero with one line on stderr naming the file, and no stack trace', (_, target, message) => {
+    expectCleanFailure(['inspect', target(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')))], message);
   });
 });
 

@@ -34,6 +34,7 @@ function assertInvariants(caps: InstanceTypeCapabilities, layout: EfaLayout): vo
     expect(card).toBeDefined();
     expect(i.deviceIndex).toBeLessThan(card.maximumNetworkInterfaces);
     if (isEfa(i)) expect(card.efaSupported).toBe(true);
+    if (card.supportedInterfaceTypes !== undefined) expect(card.supportedInterfaceTypes).toContain(i.interfaceType);
   }
   const efa = ifaces.filter(isEfa);
   expect(efa.length).toBeLessThanOrEqual(caps.maximumEfaInterfaces);
@@ -97,32 +98,66 @@ describe('layout properties', () => {
   });
 
   test('user-supplied capabilities with random options yield valid layouts or cdk-efa errors', () => {
+    const { INTERFACE, EFA, EFA_ONLY } = InterfaceType;
+    // The interface types a card may be restricted to, coherent with efaSupported (undefined: what efaSupported implies).
+    type Types = InterfaceType[] | undefined;
+    const enaOnly = fc.constantFrom<Types>(undefined, [INTERFACE]);
+    const efaCapable = fc.constantFrom<Types>(
+      undefined, [EFA_ONLY], [INTERFACE, EFA_ONLY], [INTERFACE, EFA], [EFA], [EFA, EFA_ONLY], [INTERFACE, EFA, EFA_ONLY],
+    );
     const capabilities: fc.Arbitrary<InstanceTypeCapabilities> = fc.record({
       cards: fc.array(
-        fc.record({ max: fc.integer({ min: 1, max: 4 }), efa: fc.boolean(), gbps: fc.integer({ min: 0, max: 800 }) }),
+        fc.boolean().chain((efa) => fc.record({
+          max: fc.integer({ min: 1, max: 4 }),
+          efa: fc.constant(efa),
+          gbps: fc.integer({ min: 0, max: 800 }),
+          types: efa ? efaCapable : enaOnly,
+        })),
         { minLength: 1, maxLength: 12 },
       ),
       maxEfa: fc.integer({ min: 1, max: 12 }),
-    }).filter((c) => c.cards.some((card) => card.efa)).map((c) => ({
-      instanceType: 'x99.random',
-      efaSupported: true,
-      maximumEfaInterfaces: c.maxEfa,
-      architecture: InstanceArchitecture.X86_64,
-      networkCards: c.cards.map((card, i) => ({
-        networkCardIndex: i, maximumNetworkInterfaces: card.max, efaSupported: card.efa, baselineBandwidthInGbps: card.gbps,
-      })),
-    }));
+    }).filter((c) => c.cards.some((card) => card.efa))
+      // Card 0 holds the primary: it must take 'interface' or 'efa'.
+      .filter((c) => c.cards[0].types === undefined || c.cards[0].types.includes(INTERFACE) || c.cards[0].types.includes(EFA))
+      .map((c) => ({
+        instanceType: 'x99.random',
+        efaSupported: true,
+        maximumEfaInterfaces: c.maxEfa,
+        architecture: InstanceArchitecture.X86_64,
+        networkCards: c.cards.map((card, i) => ({
+          networkCardIndex: i,
+          maximumNetworkInterfaces: card.max,
+          efaSupported: card.efa,
+          ...(card.types === undefined ? {} : { supportedInterfaceTypes: card.types }),
+          baselineBandwidthInGbps: card.gbps,
+        })),
+      }));
+    const takes = (card: InstanceTypeCapabilities['networkCards'][number], type: InterfaceType) =>
+      (card.supportedInterfaceTypes ?? (card.efaSupported ? [INTERFACE, EFA, EFA_ONLY] : [INTERFACE])).includes(type);
+    let checkedDefaults = 0;
+    let restricted = 0;
     fc.assert(fc.property(capabilities, options, (caps, opts) => {
       const layout = recommendedOrRefused(caps, opts);
-      if (layout === undefined) return;
-      assertInvariants(caps, layout);
-      // The default uses every EFA-capable card it can reach, up to the maximum, and one IP address.
-      if (opts.efaCount === undefined && opts.profile === undefined && opts.primaryInterface === undefined) {
-        // (card 0's EFA fits as efa-only at device 1, or as an efa primary when card 0 takes one interface)
-        const efaCards = caps.networkCards.filter((c) => c.efaSupported).length;
-        expect(layout.summary.efaCount).toBe(Math.min(efaCards, caps.maximumEfaInterfaces));
-        expect(layout.summary.ipv4AddressesPerNode).toBe(1);
+      if (layout !== undefined) assertInvariants(caps, layout);
+      // The default uses every EFA-capable card it can reach, up to the maximum, and one IP address. Card 0's EFA is an
+      // efa primary, or efa-only at device 1 when card 0 takes 2 interfaces and efa-only; every other card's EFA is
+      // efa-only at device 0.
+      const [card0, ...others] = caps.networkCards;
+      const card0Reached = card0.efaSupported && (takes(card0, EFA) || (takes(card0, EFA_ONLY) && card0.maximumNetworkInterfaces >= 2));
+      const efaCards = others.filter((c) => c.efaSupported && takes(c, EFA_ONLY)).length + (card0Reached ? 1 : 0);
+      const defaults = recommendedOrRefused(caps, {});
+      if (efaCards === 0) {
+        expect(defaults).toBeUndefined();
+        return;
       }
+      expect(defaults).toBeDefined();
+      assertInvariants(caps, defaults!);
+      expect(defaults!.summary.efaCount).toBe(Math.min(efaCards, caps.maximumEfaInterfaces));
+      expect(defaults!.summary.ipv4AddressesPerNode).toBe(1);
+      checkedDefaults++;
+      if (caps.networkCards.some((c) => c.supportedInterfaceTypes !== undefined)) restricted++;
     }), { numRuns: 2000 });
+    expect(checkedDefaults).toBeGreaterThanOrEqual(1500);
+    expect(restricted).toBeGreaterThanOrEqual(1000);
   });
 });

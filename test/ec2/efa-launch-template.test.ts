@@ -297,6 +297,45 @@ describe('EfaLaunchTemplate errors', () => {
     })).toThrow(/also efaCount.*cdk-efa:conflicting-layout-options/);
   });
 
+  test.each<[string, Partial<EfaLaunchTemplateProps>, RegExp]>([
+    ['httpPutResponseHopLimit is 0', { httpPutResponseHopLimit: 0 }, /httpPutResponseHopLimit 0, but EC2 takes a whole number of hops from 1 to 64.*cdk-efa:invalid-hop-limit/],
+    ['httpPutResponseHopLimit is 65', { httpPutResponseHopLimit: 65 }, /httpPutResponseHopLimit 65.*cdk-efa:invalid-hop-limit/],
+    ['httpPutResponseHopLimit is fractional', { httpPutResponseHopLimit: 1.5 }, /cdk-efa:invalid-hop-limit/],
+    ['rootVolumeSizeGiB is 0', { rootVolumeSizeGiB: 0 }, /rootVolumeSizeGiB 0, but an EBS volume size is a whole number of GiB, 1 or more.*cdk-efa:invalid-root-volume-size/],
+    ['rootVolumeSizeGiB is fractional', { rootVolumeSizeGiB: 0.5 }, /rootVolumeSizeGiB 0\.5.*cdk-efa:invalid-root-volume-size/],
+    ['blockDevices come with rootVolumeSizeGiB', {
+      blockDevices: [{ deviceName: '/dev/xvda', volume: ec2.BlockDeviceVolume.ebs(50, { encrypted: true }) }], rootVolumeSizeGiB: 200,
+    }, /has blockDevices and also rootVolumeSizeGiB.*cdk-efa:conflicting-block-device-options/],
+  ])('fails when %s', (_, props, message) => {
+    expect(() => launchTemplate(props)).toThrow(message);
+  });
+
+  test('fails once, listing every problem of the props', () => {
+    expect(() => launchTemplate({ capacityBlock: true, httpPutResponseHopLimit: 0, associatePublicIpAddress: true })).toThrow(new RegExp([
+      '^EfaLaunchTemplate Stack/LaunchTemplate: 3 problems:',
+      '  - has capacityBlock: true but no capacityReservationId.*\\[cdk-efa:capacity-block-without-reservation\\]',
+      '  - has httpPutResponseHopLimit 0.*\\[cdk-efa:invalid-hop-limit\\]',
+      '  - asks for a public IP on a launch with 33 network interfaces.*\\[cdk-efa:public-ip-with-multiple-interfaces\\]$',
+    ].join('\\n')));
+  });
+
+  test('passes tokens for the hop limit, the volume size and the reservation through, and never prints them raw', () => {
+    const { stack, vpc } = setup();
+    const number = (id: string) => new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
+    new EfaLaunchTemplate(stack, 'LT', {
+      vpc, instanceType: new ec2.InstanceType('c5n.18xlarge'), httpPutResponseHopLimit: number('Hops'), rootVolumeSizeGiB: number('Size'),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: {
+        MetadataOptions: Match.objectLike({ HttpPutResponseHopLimit: { Ref: 'Hops' } }),
+        BlockDeviceMappings: [Match.objectLike({ Ebs: Match.objectLike({ VolumeSize: { Ref: 'Size' } }) })],
+      },
+    });
+    const reservation = new CfnParameter(stack, 'Reservation').valueAsString;
+    expect(() => new EfaLaunchTemplate(stack, 'Reserved', { vpc, instanceType: new ec2.InstanceType('c5n.18xlarge'), capacityReservationId: reservation, placement: EfaPlacement.cluster() }))
+      .toThrow(/^(?!.*Token\[).*targets capacity reservation an unresolved token and asks for a new cluster placement group.*cdk-efa:placement-group-with-reservation/);
+  });
+
   test('fails when a hand-written layout breaks a rule', () => {
     expect(() => launchTemplate({
       instanceType: new ec2.InstanceType('p6-b300.48xlarge'),

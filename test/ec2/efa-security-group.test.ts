@@ -28,11 +28,19 @@ describe('EfaSecurityGroup', () => {
 
   test('allowAllOutbound defaults to true and false removes the 0.0.0.0/0 egress', () => {
     const { stack, vpc } = setup();
-    new EfaSecurityGroup(stack, 'Open', { vpc });
-    new EfaSecurityGroup(stack, 'Closed', { vpc, allowAllOutbound: false });
-    const groups = Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup'));
-    const egress = groups.map((g) => JSON.stringify(g.Properties.SecurityGroupEgress ?? []));
-    expect(egress.filter((e) => e.includes('0.0.0.0/0'))).toHaveLength(1);
+    const open = new EfaSecurityGroup(stack, 'Open', { vpc });
+    const closed = new EfaSecurityGroup(stack, 'Closed', { vpc, allowAllOutbound: false });
+    const template = Template.fromStack(stack);
+    const groups = template.findResources('AWS::EC2::SecurityGroup');
+    const holdsAnyIpv4 = (id: string) => JSON.stringify([
+      groups[id].Properties.SecurityGroupEgress ?? [],
+      template.findResources('AWS::EC2::SecurityGroupEgress', { Properties: { GroupId: SELF(id) } }),
+    ]).includes('0.0.0.0/0');
+    const [openId, closedId] = [open, closed].map((g) => stack.getLogicalId(g.node.defaultChild as ec2.CfnSecurityGroup));
+    // Which group: the open one, and not the closed one (inline or as a separate egress rule).
+    expect(Object.keys(groups).filter(holdsAnyIpv4)).toEqual([openId]);
+    expect(holdsAnyIpv4(closedId)).toBe(false);
+    expect(groups[openId].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' })]);
   });
 
   test('never opens ingress from a CIDR', () => {

@@ -6,7 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  EfaCluster, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
+  EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
   LayoutProfile, PrimaryInterface,
 } from '../../src';
 
@@ -58,20 +58,17 @@ describe('EfaNodeGroup', () => {
   });
 
   test('the launch template obeys the EKS rules: no SubnetId, no instance profile, groups per interface', () => {
-    const { template, cluster, stack } = nodeGroup();
+    const { template, cluster, stack, efaCluster } = nodeGroup();
     const data = launchTemplateData(template);
     expect(data.IamInstanceProfile).toBeUndefined();
     expect(data.SecurityGroupIds).toBeUndefined();
     expect(data.InstanceType).toBe('p5.48xlarge');
     const clusterSg = stack.resolve(cluster.clusterSecurityGroupId);
+    const efaSg = stack.resolve(efaCluster.sharedEfaSecurityGroup().securityGroupId);
     for (const iface of data.NetworkInterfaces) {
       expect(iface.SubnetId).toBeUndefined();
-      if (iface.InterfaceType === 'efa-only') {
-        expect(iface.Groups).toHaveLength(1);
-        expect(iface.Groups).not.toContainEqual(clusterSg);
-      } else {
-        expect(iface.Groups).toContainEqual(clusterSg);
-      }
+      // efa-only interfaces carry no IP traffic: the EFA group alone; IP interfaces also get the cluster group.
+      expect(iface.Groups).toEqual(iface.InterfaceType === 'efa-only' ? [efaSg] : [efaSg, clusterSg]);
     }
   });
 
@@ -248,7 +245,7 @@ describe('EfaNodeGroup', () => {
   test('warns when a reservation is given and offeringCheck is false', () => {
     const setup = v2Cluster();
     const { stack } = nodeGroup({ subnet: setup.vpc.privateSubnets[0], capacityReservationId: 'cr-0123456789abcdef0', offeringCheck: false }, setup);
-    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('capacity reservation cr-0123456789abcdef0.*offeringCheck is false.*Stack/Vpc/PrivateSubnet1.*cdk-efa:reservation-zone-unchecked'));
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp("capacity reservation 'cr-0123456789abcdef0'.*offeringCheck is false.*Stack/Vpc/PrivateSubnet1.*cdk-efa:reservation-zone-unchecked"));
   });
 
   test('warns when a Capacity Block node group has a desired size above 0', () => {
@@ -434,9 +431,9 @@ describe('EfaNodeGroup', () => {
     Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp('maxSize 4 nodes × about 101 IPv4 addresses.*59 usable addresses.*cdk-efa:subnet-ip-budget'));
   });
 
-  test('is connectable through its launch template', () => {
-    const { ng } = nodeGroup();
-    expect(ng.connections.securityGroups).toHaveLength(2);
+  test('is connectable through its launch template: the shared EFA group and the cluster security group', () => {
+    const { ng, efaCluster } = nodeGroup();
+    expect(ng.connections.securityGroups).toEqual([efaCluster.sharedEfaSecurityGroup(), efaCluster.clusterSecurityGroup]);
   });
 });
 
@@ -595,6 +592,173 @@ describe('EfaNodeGroup errors', () => {
     const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc });
     expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, profile: LayoutProfile.MAX_BANDWIDTH }))
       .toThrow(/also profile.*cdk-efa:conflicting-launch-template-options/);
+  });
+});
+
+describe('EfaNodeGroup checks its props in one pass', () => {
+  test('fails once, listing every problem of the props', () => {
+    const setup = v2Cluster();
+    let message = '';
+    try {
+      nodeGroup({
+        minSize: 3,
+        desiredSize: 2,
+        maxSize: 4,
+        hugepages2MiCount: 0,
+        rootVolumeSizeGiB: 0,
+        capacityType: eksv2.CapacityType.SPOT,
+        capacityReservationId: 'cr-1',
+        placement: EfaPlacement.none(),
+        subnet: setup.vpc.privateSubnets[0],
+        availabilityZone: 'us-east-1a',
+        amiType: eksv2.NodegroupAmiType.AL2023_ARM_64_NVIDIA,
+      }, setup);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/^EfaNodeGroup Stack\/P5: 6 problems:\n/);
+    const ids = [...message.matchAll(/\[cdk-efa:([a-z0-9-]+)\]/g)].map((m) => m[1]);
+    expect(ids).toEqual([
+      'invalid-scaling', 'ami-type-mismatch', 'invalid-hugepages', 'invalid-root-volume-size', 'spot-with-capacity-reservation', 'conflicting-subnet-options',
+    ]);
+  });
+});
+
+describe('EfaNodeGroup with an instance type newer than the table', () => {
+  const P9 = { ...EfaInstanceTypes.lookup('p5.48xlarge'), instanceType: 'p9.48xlarge' };
+
+  test('takes its capabilities', () => {
+    const { template, ng } = nodeGroup({ instanceTypes: [new ec2.InstanceType('p9.48xlarge')], capabilities: P9 });
+    expect(launchTemplateData(template).InstanceType).toBe('p9.48xlarge');
+    expect(ng.layout.summary.efaCount).toBe(32);
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { AmiType: 'AL2023_x86_64_NVIDIA' });
+    template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { InstanceTypes: ['p9.48xlarge'] });
+  });
+
+  test('takes them for the type they name among several', () => {
+    const { template } = nodeGroup({ instanceTypes: [P5, new ec2.InstanceType('p9.48xlarge')], capabilities: P9 });
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { InstanceTypes: ['p5.48xlarge', 'p9.48xlarge'] });
+  });
+
+  test('takes them from your own launch template', () => {
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'P9Template', { instanceType: new ec2.InstanceType('p9.48xlarge'), capabilities: P9, vpc: setup.vpc, placement: EfaPlacement.none() });
+    const ng = new EfaNodeGroup(setup.stack, 'P9', { cluster: setup.efaCluster, launchTemplate: lt });
+    expect(ng.amiType).toBe(eksv2.NodegroupAmiType.AL2023_X86_64_NVIDIA);
+    expect(ng.layout.capabilities).toBe(P9);
+  });
+
+  test('fails without them, saying to pass capabilities', () => {
+    expect(() => nodeGroup({ instanceTypes: [new ec2.InstanceType('p9.48xlarge')] })).toThrow(/If p9\.48xlarge is newer than the table, pass its `capabilities`.*cdk-efa:unknown-instance-type/);
+  });
+
+  test('fails when the capabilities name none of several instance types', () => {
+    expect(() => nodeGroup({ instanceTypes: [P5, new ec2.InstanceType('p5e.48xlarge')], capabilities: P9 }))
+      .toThrow(/capabilities for p9\.48xlarge, which is none of its instance types \(p5\.48xlarge, p5e\.48xlarge\).*cdk-efa:capabilities-mismatch/);
+  });
+
+  test('fails when the capabilities of one instance type are for another', () => {
+    expect(() => nodeGroup({ capabilities: P9 })).toThrow(/capabilities for p9\.48xlarge, which is none of its instance types \(p5\.48xlarge\).*cdk-efa:capabilities-mismatch/);
+  });
+
+  test('fails when capabilities come with your own launch template', () => {
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, placement: EfaPlacement.none() });
+    expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, capabilities: P9 }))
+      .toThrow(/also capabilities.*cdk-efa:conflicting-launch-template-options/);
+  });
+});
+
+describe('EfaNodeGroup AMI types', () => {
+  test.each<[string, string, eksv2.NodegroupAmiType, RegExp]>([
+    ['an Arm AMI type on x86 p5', 'p5.48xlarge', eksv2.NodegroupAmiType.AL2023_ARM_64_NVIDIA, /amiType AL2023_ARM_64_NVIDIA, an arm64 AMI type, but p5\.48xlarge is x86_64.*use AL2023_x86_64_NVIDIA.*cdk-efa:ami-type-mismatch/],
+    ['an x86 AMI type on Arm p6e-gb200', 'p6e-gb200.36xlarge', eksv2.NodegroupAmiType.AL2023_X86_64_NVIDIA, /p6e-gb200\.36xlarge is arm64.*use AL2023_ARM_64_NVIDIA.*cdk-efa:ami-type-mismatch/],
+    ['an x86 Bottlerocket on Arm hpc7g', 'hpc7g.16xlarge', eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64, /use BOTTLEROCKET_ARM_64, or leave amiType unset.*cdk-efa:ami-type-mismatch/],
+    ['an NVIDIA AMI type on Trainium', 'trn2.48xlarge', eksv2.NodegroupAmiType.AL2023_X86_64_NVIDIA, /trn2\.48xlarge has Neuron devices, not NVIDIA GPUs; use AL2023_x86_64_NEURON.*cdk-efa:ami-type-mismatch/],
+    ['a Neuron AMI type on p5', 'p5.48xlarge', eksv2.NodegroupAmiType.AL2023_X86_64_NEURON, /p5\.48xlarge has NVIDIA GPUs, not Neuron devices.*cdk-efa:ami-type-mismatch/],
+    ['an NVIDIA Bottlerocket on a CPU type', 'hpc7a.96xlarge', eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA, /hpc7a\.96xlarge has no NVIDIA GPU or Neuron device; use BOTTLEROCKET_x86_64,.*cdk-efa:ami-type-mismatch/],
+  ])('fails when amiType is %s', (_, type, amiType, message) => {
+    expect(() => nodeGroup({ instanceTypes: [new ec2.InstanceType(type)], amiType })).toThrow(message);
+  });
+
+  test('warns when a standard AMI type carries no drivers for the accelerators', () => {
+    const { stack, template } = nodeGroup({ amiType: eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD });
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { AmiType: 'AL2023_x86_64_STANDARD' });
+    Annotations.fromStack(stack).hasWarning('/Stack/P5', Match.stringLikeRegexp(
+      'amiType AL2023_x86_64_STANDARD, which carries no drivers for the NVIDIA GPUs of p5\\.48xlarge.*use AL2023_x86_64_NVIDIA.*cdk-efa:ami-type-without-accelerator-drivers'));
+  });
+
+  test.each<[string, eksv2.NodegroupAmiType]>([
+    ['trn2.48xlarge', eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64],
+    ['trn2.48xlarge', eksv2.NodegroupAmiType.AL2023_X86_64_NEURON],
+    ['p5.48xlarge', eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA],
+    ['hpc7g.16xlarge', eksv2.NodegroupAmiType.BOTTLEROCKET_ARM_64],
+    ['hpc7a.96xlarge', eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD],
+  ])('takes %s with %s without a warning', (type, amiType) => {
+    const { stack } = nodeGroup({ instanceTypes: [new ec2.InstanceType(type)], amiType });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('cdk-efa:ami-type'));
+  });
+});
+
+describe('EfaNodeGroup values EC2 and EKS reject', () => {
+  test('fails when SPOT meets a capacity reservation, given or from your launch template', () => {
+    expect(() => nodeGroup({ capacityType: eksv2.CapacityType.SPOT, capacityReservationId: 'cr-0123456789abcdef0' }))
+      .toThrow(/capacityType SPOT and launches into capacity reservation 'cr-0123456789abcdef0', but a capacity reservation serves On-Demand instances only.*cdk-efa:spot-with-capacity-reservation/);
+    const setup = v2Cluster();
+    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-1' });
+    expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, capacityType: eksv2.CapacityType.SPOT }))
+      .toThrow(/cdk-efa:spot-with-capacity-reservation/);
+  });
+
+  test('takes SPOT without a reservation', () => {
+    const { template } = nodeGroup({ capacityType: eksv2.CapacityType.SPOT });
+    template.hasResourceProperties('AWS::EKS::Nodegroup', { CapacityType: 'SPOT' });
+  });
+
+  test('fails when the root volume is under 1 GiB', () => {
+    expect(() => nodeGroup({ rootVolumeSizeGiB: 0 })).toThrow(/^EfaNodeGroup Stack\/P5: has rootVolumeSizeGiB 0.*cdk-efa:invalid-root-volume-size/);
+  });
+
+  test('fails when a second node group asks for another chart version, naming both', () => {
+    const setup = v2Cluster(eksv2.KubernetesVersion.V1_33);
+    new EfaNodeGroup(setup.stack, 'A', { cluster: setup.efaCluster, instanceTypes: [P5] });
+    expect(() => new EfaNodeGroup(setup.stack, 'B', { cluster: setup.efaCluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.devicePlugin('v0.5.20') }))
+      .toThrow(/aws-efa-k8s-device-plugin chart at version v0\.5\.20, but cluster Stack\/Cluster already gets it at version v0\.5\.30.*devicePlugin\('v0\.5\.30'\).*cdk-efa:plugin-chart-version-conflict/);
+    // The same version again is fine.
+    new EfaNodeGroup(setup.stack, 'C', { cluster: setup.efaCluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.devicePlugin('v0.5.30') });
+    Template.fromStack(setup.stack).resourceCountIs('Custom::AWSCDK-EKS-HelmChart', 1);
+  });
+});
+
+describe('EfaNodeGroup messages never print a token', () => {
+  test('a CfnParameter hugepages2MiCount goes into the user data as a reference, unchecked', () => {
+    const setup = v2Cluster();
+    const pages = new CfnParameter(setup.stack, 'Pages', { type: 'Number' });
+    const { template } = nodeGroup({ hugepages2MiCount: pages.valueAsNumber }, setup);
+    const userData = JSON.stringify(launchTemplateData(template).UserData);
+    expect(userData).toContain('{"Ref":"Pages"}');
+    expect(userData).not.toMatch(/e\+\d+/);
+  });
+
+  test('fails for hugepages on Bottlerocket without printing the token', () => {
+    const setup = v2Cluster();
+    const pages = new CfnParameter(setup.stack, 'Pages', { type: 'Number' });
+    expect(() => nodeGroup({ hugepages2MiCount: pages.valueAsNumber, amiType: eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA }, setup))
+      .toThrow(/^(?!.*e\+\d)EfaNodeGroup Stack\/P5: asks for hugepages2MiCount with AMI type BOTTLEROCKET_x86_64_NVIDIA.*cdk-efa:hugepages-on-bottlerocket/);
+  });
+
+  test('fails when an Availability Zone is asked for in a stack without env, saying to set env', () => {
+    expect(() => nodeGroup({ availabilityZone: 'us-east-1a' }))
+      .toThrow(/^(?!.*Token\[)EfaNodeGroup Stack\/P5 asks for availability zone us-east-1a, but the zones of subnets Stack\/Vpc\/PrivateSubnet1, Stack\/Vpc\/PrivateSubnet2 are only known at deploy time.*set `env` \(account and region\) on the stack.*name the subnet.*availabilityZoneId.*cdk-efa:availability-zone-unresolved/);
+  });
+
+  test('a CfnParameter reservation is named as a token in warnings', () => {
+    const setup = v2Cluster();
+    const reservation = new CfnParameter(setup.stack, 'Reservation').valueAsString;
+    const { stack } = nodeGroup({ subnet: setup.vpc.privateSubnets[0], capacityReservationId: reservation, offeringCheck: false }, setup);
+    const warnings = Annotations.fromStack(stack).findWarning('/Stack/P5', Match.stringLikeRegexp('cdk-efa:reservation-zone-unchecked'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/capacity reservation an unresolved token, which only serves/);
   });
 });
 

@@ -2,6 +2,7 @@
 // edit the data file, or merge fresh `aws ec2 describe-instance-types` output into it, and run the task again.
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AcceleratorKind, InstanceTypeCapabilities } from '../capabilities';
+import { InterfaceType } from '../network-interface';
 
 // The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.
 const InstanceArchitecture = { ARM_64: 'arm64' as ec2.InstanceArchitecture, X86_64: 'x86_64' as ec2.InstanceArchitecture };
@@ -2905,21 +2906,21 @@ export const INSTANCE_TYPE_TABLE: readonly InstanceTypeCapabilities[] = [
     maximumEfaInterfaces: 16,
     networkCards: [
       { networkCardIndex: 0, maximumNetworkInterfaces: 2, efaSupported: false },
-      { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 2, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 3, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 3, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 4, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 5, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 5, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 6, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 7, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 7, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 8, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 9, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 9, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 10, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 11, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 11, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 12, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 13, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 13, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 14, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
-      { networkCardIndex: 15, maximumNetworkInterfaces: 1, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
+      { networkCardIndex: 15, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY], baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
       { networkCardIndex: 16, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 200, peakBandwidthInGbps: 200 },
     ],
     defaultNetworkCardIndex: 0,

@@ -2,13 +2,17 @@ import { Token } from 'aws-cdk-lib';
 import { InstanceTypeCapabilities, NetworkCardCapabilities } from '../capabilities';
 import type { EfaLayoutSummary } from '../layout-summary';
 import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
-import { Problem } from './errors';
+import { capabilitiesProblems, cardSupports, describeInterfaceTypes, isInterfaceType, supportedInterfaceTypes, INTERFACE_TYPES } from './capabilities-rules';
+import { Problem, echo, echoName } from './errors';
+import { closestNames } from './suggest';
 
 /**
  * The rules EC2 enforces on a launch's network interfaces: the one home of layout validation, used by `EfaLayout`
  * and by `EfaChecks`.
  *
- * Sources: EC2 User Guide efa.html ("Differences" table, network cards); eksctl issue #7520 (device index limit).
+ * Sources: EC2 User Guide efa.html ("Differences" table, network cards); eksctl issue #7520 (device index limit);
+ * EC2 User Guide efa-acc-inst-types.html and aws-parallelcluster PR #6930 (cards that take only `efa-only`, such as
+ * p6e-gb200.36xlarge's odd cards, modelled as the card's `supportedInterfaceTypes`).
  */
 
 /** Whether an interface type carries an EFA (`efa` or `efa-only`). */
@@ -19,6 +23,10 @@ export function isEfa(type: InterfaceType): boolean {
 /** The cards that can carry an EFA. */
 export function efaCapableCards(cards: NetworkCardCapabilities[]): NetworkCardCapabilities[] {
   return cards.filter((c) => c.efaSupported);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Card indexes for a message: `1–16` when contiguous, else `1, 3, 5`. */
@@ -39,25 +47,77 @@ export function isNumberToken(value: number): boolean {
   return !(Number.isSafeInteger(value) && value >= 0 && value < 1024) && Token.isUnresolved(value);
 }
 
-/** Every rule the interfaces break; interfaces whose indexes are unresolved tokens are not checked. */
+/**
+ * Every rule the interfaces break, after the capabilities' own problems (when the capabilities are malformed, only
+ * those: the rules cannot be read from them). Interfaces whose indexes are unresolved tokens are not checked, nor is
+ * an `interfaceType` that is a token.
+ */
 export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
-  const type = caps.instanceType;
+  const capsProblems = capabilitiesProblems(caps);
+  return capsProblems.length > 0 ? capsProblems : interfaceProblems(caps, interfaces);
+}
+
+/** Where an interface is, for a message: its card and device, or its place in the list when an index is a token. */
+function whereIs(iface: NetworkInterfaceSpec, position: number): string {
+  if (isNumberToken(iface.networkCardIndex) || isNumberToken(iface.deviceIndex)) {
+    return `network interface ${position + 1} of the list`;
+  }
+  return `network card ${echo(iface.networkCardIndex)} device ${echo(iface.deviceIndex)}`;
+}
+
+/** The problem of an `interfaceType` that is not one of EC2's, or undefined when it is one (or a token). */
+function interfaceTypeProblem(type: string, iface: NetworkInterfaceSpec, position: number): Problem | undefined {
+  const given: unknown = iface.interfaceType;
+  if (isInterfaceType(given) || (typeof given === 'string' && Token.isUnresolved(given))) {
+    return undefined;
+  }
+  const suggestions = typeof given === 'string' && given.trim() !== '' ? closestNames(given, INTERFACE_TYPES, 1) : [];
+  const didYouMean = suggestions.length > 0 ? ` (did you mean '${suggestions[0]}'?)` : '';
+  return {
+    id: 'invalid-interface-type',
+    message: `${type} ${whereIs(iface, position)} has interfaceType ${echo(given)}, which is not an EC2 interface type${didYouMean}; use 'interface' (InterfaceType.INTERFACE), 'efa' (InterfaceType.EFA) or 'efa-only' (InterfaceType.EFA_ONLY).`,
+  };
+}
+
+/**
+ * The rules of a list of interfaces against capabilities that `capabilitiesProblems` found well formed (`EfaLayout`
+ * checks them first; everyone else calls `layoutProblems`).
+ */
+export function interfaceProblems(caps: InstanceTypeCapabilities, interfaces: readonly unknown[]): Problem[] {
+  if (!Array.isArray(interfaces)) {
+    return [{ id: 'invalid-network-interface', message: `${echoName(caps.instanceType)}: the network interfaces are ${echo(interfaces)}, not a list; give a list of NetworkInterfaceSpec ({ networkCardIndex, deviceIndex, interfaceType }).` }];
+  }
+  const type = echoName(caps.instanceType);
   const problems: Problem[] = [];
-  const resolved = interfaces.filter((i) => !isNumberToken(i.networkCardIndex) && !isNumberToken(i.deviceIndex));
+  const specs: Array<[NetworkInterfaceSpec, number]> = [];
+  interfaces.forEach((iface, position) => {
+    if (isObject(iface)) {
+      specs.push([iface as unknown as NetworkInterfaceSpec, position]);
+    } else {
+      problems.push({ id: 'invalid-network-interface', message: `${type}: network interface ${position + 1} of the list is ${echo(iface)}, not a NetworkInterfaceSpec; give { networkCardIndex, deviceIndex, interfaceType }.` });
+    }
+  });
+  for (const [iface, position] of specs) {
+    const problem = interfaceTypeProblem(type, iface, position);
+    if (problem !== undefined) {
+      problems.push(problem);
+    }
+  }
+  const resolved = specs.filter(([i]) => !isNumberToken(i.networkCardIndex) && !isNumberToken(i.deviceIndex));
   const pairs = new Set<string>();
   const efaCards = new Map<number, number>();
   let efaTotal = 0;
 
-  for (const iface of resolved) {
+  for (const [iface, position] of resolved) {
     const { networkCardIndex: card, deviceIndex: device, interfaceType } = iface;
-    const where = `network card ${card} device ${device}`;
+    const where = whereIs(iface, position);
     if (!Number.isInteger(card) || card < 0 || !Number.isInteger(device) || device < 0) {
-      problems.push({ id: 'invalid-index', message: `${where} is not a valid position; card and device indexes are whole numbers from 0.` });
+      problems.push({ id: 'invalid-index', message: `${type} ${where} is not a valid position; card and device indexes are whole numbers from 0.` });
       continue;
     }
     const cardCaps = caps.networkCards[card];
     if (cardCaps === undefined) {
-      problems.push({ id: 'unknown-network-card', message: `${type} has no network card ${card} (it has ${caps.networkCards.length}: 0–${caps.networkCards.length - 1}); move the ${interfaceType} interface to an existing card.` });
+      problems.push({ id: 'unknown-network-card', message: `${type} has no network card ${card} (it has ${caps.networkCards.length}: 0–${caps.networkCards.length - 1}); move the ${echo(interfaceType)} interface to an existing card.` });
       continue;
     }
     if (device >= cardCaps.maximumNetworkInterfaces) {
@@ -76,7 +136,13 @@ export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: Netwo
       efaCards.set(card, (efaCards.get(card) ?? 0) + 1);
       if (!cardCaps.efaSupported) {
         problems.push({ id: 'efa-on-ena-only-card', message: `${type} cannot carry an EFA on network card ${card} (card ${card} is ENA-only); make it 'interface' or move the EFA to cards ${describeCards(efaCapableCards(caps.networkCards))}.` });
+        continue;
       }
+    }
+    if (isInterfaceType(interfaceType) && !cardSupports(cardCaps, interfaceType)) {
+      const accepted = describeInterfaceTypes(supportedInterfaceTypes(cardCaps));
+      const elsewhere = caps.networkCards.filter((c) => cardSupports(c, interfaceType));
+      problems.push({ id: 'interface-type-not-supported-on-card', message: `${type} ${where} is '${interfaceType}', but network card ${card} takes only ${accepted} interfaces, and EC2 would reject the launch; make it ${accepted}, or move it to a card that takes '${interfaceType}' (${describeCards(elsewhere)}).` });
     }
   }
 

@@ -6,8 +6,11 @@ import { distance } from 'fastest-levenshtein';
  */
 export function closestNames(given: string, known: readonly string[], limit = 3): string[] {
   const budget = Math.max(3, Math.floor(given.length / 3));
+  const lower = given.toLowerCase();
+  // Names whose lengths differ by more than the budget cannot be close; skipping them keeps a huge input cheap.
   return known
-    .map((name) => ({ name, d: distance(given.toLowerCase(), name) }))
+    .filter((name) => Math.abs(name.length - lower.length) <= budget)
+    .map((name) => ({ name, d: distance(lower, name) }))
     .filter((c) => c.d <= budget)
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
     .slice(0, limit)

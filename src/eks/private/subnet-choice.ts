@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { InstanceTypeCapabilities } from '../../core/capabilities';
 import { EfaLayout } from '../../core/layout';
-import { efaError } from '../../core/private/errors';
+import { Problem, definedKeys, echo, efaError } from '../../core/private/errors';
 
 /** The node group's subnet, as `chooseSubnet` found it. */
 export interface ChosenSubnet {
@@ -25,8 +25,6 @@ export interface SubnetRequest {
 export interface SubnetChoice {
   /** Whether the nodes have several network interfaces, and so get no public IPv4 address. */
   readonly multipleInterfaces: boolean;
-  /** Whether the deploy-time offering check runs (needed for `availabilityZoneId`). */
-  readonly offeringCheck: boolean;
   /** Whether the deploy-time check chooses among the candidates (for a capacity reservation's zone). */
   readonly checkChooses: boolean;
 }
@@ -44,10 +42,29 @@ function subnetKindOf(vpc: ec2.IVpc, subnet: ec2.ISubnet): 'public' | 'private' 
 const NO_PUBLIC_IP = 'a node with several network interfaces gets no public IPv4 address, so in a public subnet it reaches neither EKS nor ECR and never joins the cluster';
 
 /**
+ * The problems of a subnet request that need no VPC: `conflicting-subnet-options` and `zone-id-needs-offering-check`,
+ * for the node group's one pass over its props. `chooseSubnet` expects a request without them.
+ */
+export function subnetRequestProblems(request: SubnetRequest, offeringCheck: boolean): Problem[] {
+  const problems: Problem[] = [];
+  if (request.subnet !== undefined) {
+    const { vpcSubnets, availabilityZone, availabilityZoneId } = request;
+    const also = definedKeys({ vpcSubnets, availabilityZone, availabilityZoneId });
+    if (also.length > 0) {
+      problems.push({ id: 'conflicting-subnet-options', message: `names a subnet and also ${also.join(', ')}; give the subnet alone, or let cdk-efa choose.` });
+    }
+  } else if (request.availabilityZoneId !== undefined && !offeringCheck) {
+    problems.push({ id: 'zone-id-needs-offering-check', message: `asks for availability zone ID ${echo(request.availabilityZoneId)}, but subnets' zone IDs are only known at deploy time, when the offering check runs; turn offeringCheck on, or name the subnet or availabilityZone.` });
+  }
+  return problems;
+}
+
+/**
  * Chooses the node group's one subnet from the cluster's VPC: the given subnet, or the candidates of `vpcSubnets` in
- * `availabilityZone`, leaving out public subnets when the nodes have several network interfaces.
+ * `availabilityZone`, leaving out public subnets when the nodes have several network interfaces. The request must be
+ * free of `subnetRequestProblems`.
  *
- * @throws `conflicting-subnet-options`, `public-subnet`, `no-subnet-in-zone`, `no-subnet`, `zone-id-needs-offering-check`
+ * @throws `public-subnet`, `no-subnet-in-zone`, `availability-zone-unresolved`, `no-subnet`
  */
 export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRequest, choice: SubnetChoice): ChosenSubnet {
   const warnIfUnknown = (subnets: ec2.ISubnet[]) => {
@@ -57,9 +74,6 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
     }
   };
   if (request.subnet !== undefined) {
-    if (request.vpcSubnets || request.availabilityZone || request.availabilityZoneId) {
-      throw efaError('conflicting-subnet-options', `EfaNodeGroup ${scope.node.path} names a subnet and also vpcSubnets, availabilityZone or availabilityZoneId; give the subnet alone, or let cdk-efa choose.`);
-    }
     if (choice.multipleInterfaces && subnetKindOf(vpc, request.subnet) === 'public') {
       throw efaError('public-subnet', `EfaNodeGroup ${scope.node.path} launches in ${request.subnet.node.path}, one of the VPC's public subnets, but ${NO_PUBLIC_IP}; use a private subnet with a NAT gateway (for example vpc.privateSubnets[0]).`);
     }
@@ -75,6 +89,11 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
   const zone = request.availabilityZone;
   if (zone !== undefined && !Token.isUnresolved(zone)) {
     const inZone = candidates.filter((s) => s.availabilityZone === zone);
+    const unresolved = candidates.filter((s) => Token.isUnresolved(s.availabilityZone)).map((s) => s.node.path);
+    if (inZone.length === 0 && unresolved.length > 0) {
+      // An environment-agnostic stack's VPC has token zones (Fn::GetAZs): the zone cannot be matched at synth time.
+      throw efaError('availability-zone-unresolved', `EfaNodeGroup ${scope.node.path} asks for availability zone ${zone}, but the zones of subnets ${unresolved.join(', ')} are only known at deploy time, as in a stack without \`env\`; set \`env\` (account and region) on the stack so that the zone can be matched at synth time, name the subnet, or use availabilityZoneId, which the offering check matches at deploy time.`);
+    }
     if (inZone.length === 0) {
       const zones = [...new Set(candidates.map((s) => s.availabilityZone))].join(', ');
       throw efaError('no-subnet-in-zone', `EfaNodeGroup ${scope.node.path}: no selected subnet is in availability zone ${zone} (the selected subnets are in ${zones}); choose one of those zones, or widen vpcSubnets.`);
@@ -85,9 +104,6 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
     throw efaError('no-subnet', `EfaNodeGroup ${scope.node.path}: the VPC selection has no subnets; pass subnet or vpcSubnets.`);
   }
   if (request.availabilityZoneId !== undefined) {
-    if (!choice.offeringCheck) {
-      throw efaError('zone-id-needs-offering-check', `EfaNodeGroup ${scope.node.path} asks for availability zone ID ${request.availabilityZoneId}, but subnets' zone IDs are only known at deploy time, when the offering check runs; turn offeringCheck on, or name the subnet or availabilityZone.`);
-    }
     return { subnets: candidates, subnetIds: candidates.map((s) => s.subnetId) };
   }
   if (choice.checkChooses) {

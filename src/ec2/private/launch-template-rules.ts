@@ -1,0 +1,56 @@
+import { Token } from 'aws-cdk-lib';
+import { Problem, definedKeys, echo } from '../../core/private/errors';
+import type { EfaPlacement } from '../placement';
+
+/**
+ * The launch template options whose rules do not depend on the instance type or its layout: `EfaLaunchTemplate`'s
+ * props, or what an `EfaNodeGroup` is about to give the launch template it creates.
+ */
+export interface LaunchTemplateRuleInput {
+  readonly capacityReservationId?: string;
+  readonly capacityBlock?: boolean;
+  readonly includeInstanceType?: boolean;
+  readonly placement?: EfaPlacement;
+  readonly rootVolumeSizeGiB?: number;
+  readonly rootDeviceName?: string;
+  readonly blockDevicesGiven?: boolean;
+  readonly httpPutResponseHopLimit?: number;
+}
+
+/**
+ * The launch template's own rules, in one home: `EfaLaunchTemplate` checks its props with them, and `EfaNodeGroup`
+ * checks what it will give the template it creates, so that it reports them with its other problems in one pass.
+ * Messages have no subject: the caller names the construct.
+ *
+ * IDs: `capacity-block-without-reservation`, `capacity-block-without-instance-type`,
+ * `placement-group-with-reservation`, `invalid-root-volume-size`, `conflicting-block-device-options`,
+ * `invalid-hop-limit`.
+ */
+export function launchTemplateProblems(input: LaunchTemplateRuleInput): Problem[] {
+  const problems: Problem[] = [];
+  const reservation = input.capacityReservationId;
+  if (input.capacityBlock && reservation === undefined) {
+    problems.push({ id: 'capacity-block-without-reservation', message: 'has capacityBlock: true but no capacityReservationId (an EfaNodeGroup with capacityType CAPACITY_BLOCK sets capacityBlock on the template it creates), and a Capacity Block launch needs its reservation as the target; pass the Capacity Block\'s reservation ID (cr-...).' });
+  }
+  if (input.capacityBlock && input.includeInstanceType === false) {
+    problems.push({ id: 'capacity-block-without-instance-type', message: 'has capacityBlock: true but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.' });
+  }
+  if (reservation !== undefined && input.placement?.mode === 'cluster') {
+    problems.push({ id: 'placement-group-with-reservation', message: `targets capacity reservation ${echo(reservation)} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.` });
+  }
+  const size = input.rootVolumeSizeGiB;
+  if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1)) {
+    problems.push({ id: 'invalid-root-volume-size', message: `has rootVolumeSizeGiB ${size}, but an EBS volume size is a whole number of GiB, 1 or more, and EC2 also needs at least the size of the AMI's snapshot; give a whole number such as 100, or leave it unset for 100.` });
+  }
+  if (input.blockDevicesGiven) {
+    const ignored = definedKeys({ rootVolumeSizeGiB: input.rootVolumeSizeGiB, rootDeviceName: input.rootDeviceName });
+    if (ignored.length > 0) {
+      problems.push({ id: 'conflicting-block-device-options', message: `has blockDevices and also ${ignored.join(' and ')}, which only shape the default block device mapping that blockDevices replaces; size the volume in your blockDevices, or remove blockDevices.` });
+    }
+  }
+  const hops = input.httpPutResponseHopLimit;
+  if (hops !== undefined && !Token.isUnresolved(hops) && (!Number.isInteger(hops) || hops < 1 || hops > 64)) {
+    problems.push({ id: 'invalid-hop-limit', message: `has httpPutResponseHopLimit ${hops}, but EC2 takes a whole number of hops from 1 to 64; use 2 (the default) so that containers reach the instance metadata service, or 1 to keep them from it.` });
+  }
+  return problems;
+}
