@@ -469,8 +469,7 @@ describe('acknowledging findings', () => {
     EfaChecks.acknowledge(lt, 'cdk-efa:efa-underused', 'one EFA is enough for this test fleet');
     EfaChecks.acknowledge(s.stack, 'efa-ip-per-card', 'reviewed for the whole stack');
     const artifact = (s.stack.node.root as App).synth().getStackByName(s.stack.stackName);
-    const recorded = Object.entries(artifact.metadata).flatMap(([path, entries]) => entries
-      .filter((e) => e.type === 'cdk_efa').map((e) => [path, e.data]));
+    const recorded = artifact.findMetadataByType('cdk_efa').map((e) => [e.path, e.data]);
     expect(recorded).toEqual([
       ['/Stack', { rules_to_acknowledge: [{ id: 'efa-ip-per-card', reason: 'reviewed for the whole stack' }] }],
       ['/Stack/LT', { rules_to_acknowledge: [{ id: 'efa-underused', reason: 'one EFA is enough for this test fleet' }] }],
