@@ -115,6 +115,13 @@ project.deps.addDependency('constructs@10.8.1', DependencyType.BUILD);
 // from test/peer-floor into a folder of their own. So the warning is understood, covered, and silenced.
 project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warnings=metadata/missing-dev-dependency');
 
+// The capability table ships as compact JSON, read on the first lookup (src/core/private/instance-table.ts). jsii
+// compiles only the .ts files, so the compile task copies the table next to its reader in lib/, where the npm package
+// (and so every binding) picks it up.
+const CAPABILITY_TABLE = 'src/core/private/instance-types.generated.json';
+project.compileTask.exec(`mkdir -p lib/core/private && cp ${CAPABILITY_TABLE} lib/core/private/`);
+project.gitattributes.addAttributes(`/${CAPABILITY_TABLE}`, 'linguist-generated');
+
 // Tests synthesize the Lambda assets, so bundle them first (a fresh clone has no assets/ yet).
 const bundle = project.tasks.tryFind('bundle')!;
 project.testTask.prependSpawn(bundle);

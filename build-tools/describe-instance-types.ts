@@ -4,7 +4,7 @@
  * `data/efa-instance-types.json` holds a subset of EC2 `DescribeInstanceTypes` output, one entry per EFA-capable
  * instance type, plus a `CdkEfa` overlay for what EC2 does not report. These functions merge fresh
  * `aws ec2 describe-instance-types` output into that data, convert entries to `InstanceTypeCapabilities` and render
- * the compiled table `src/core/private/instance-types.generated.ts`. They do no I/O: `update-instance-types.ts` does.
+ * the capability table `src/core/private/instance-types.generated.json`. They do no I/O: `update-instance-types.ts` does.
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_InstanceTypeInfo.html
  */
@@ -16,6 +16,7 @@ import {
   NetworkCardCapabilities,
 } from '../src/core/capabilities';
 import { InterfaceType } from '../src/core/network-interface';
+import { capabilitiesProblems } from '../src/core/private/capabilities-rules';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The JSON shape: the subset of EC2 `DescribeInstanceTypes` fields the table needs, plus the `CdkEfa` overlay.
@@ -782,148 +783,64 @@ export function toCapabilities(info: InstanceTypeInfo): InstanceTypeCapabilities
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Rendering src/core/private/instance-types.generated.ts.
+// Rendering src/core/private/instance-types.generated.json.
 // ---------------------------------------------------------------------------------------------------------------------
 
-const INDENT = '  ';
-
-function literalString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
-}
-
-function literalNumber(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`cannot render the number ${value}`);
-  return String(value);
-}
-
-function enumMember(enumName: string, enumObject: Readonly<Record<string, string>>, value: string): string {
-  const member = Object.keys(enumObject).find((key) => enumObject[key] === value);
-  if (member === undefined) throw new Error(`"${value}" is not a member of ${enumName}`);
-  return `${enumName}.${member}`;
-}
-
-/** Renders `{ key: value, ... }` on one line from already rendered values, leaving out undefined ones. */
-function inlineObject(properties: Readonly<Record<string, string | undefined>>): string {
-  const rendered = Object.entries(properties)
-    .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([key, value]) => `${key}: ${value}`);
-  return `{ ${rendered.join(', ')} }`;
-}
-
-function optional<T>(value: T | undefined, render: (value: T) => string): string | undefined {
-  return value === undefined ? undefined : render(value);
-}
-
-function renderNetworkCard(card: NetworkCardCapabilities): string {
-  return inlineObject({
-    networkCardIndex: literalNumber(card.networkCardIndex),
-    maximumNetworkInterfaces: literalNumber(card.maximumNetworkInterfaces),
-    efaSupported: String(card.efaSupported),
-    supportedInterfaceTypes: optional(card.supportedInterfaceTypes, renderInterfaceTypes),
-    baselineBandwidthInGbps: optional(card.baselineBandwidthInGbps, literalNumber),
-    peakBandwidthInGbps: optional(card.peakBandwidthInGbps, literalNumber),
-  });
-}
-
-function renderInterfaceTypes(types: readonly InterfaceType[]): string {
-  return `[${types.map((t) => enumMember('InterfaceType', InterfaceType, t)).join(', ')}]`;
-}
-
-function renderAccelerator(accelerator: AcceleratorCapabilities): string {
-  return inlineObject({
-    kind: enumMember('AcceleratorKind', AcceleratorKind, accelerator.kind),
-    manufacturer: literalString(accelerator.manufacturer),
-    name: literalString(accelerator.name),
-    count: literalNumber(accelerator.count),
-  });
-}
-
-function renderStrategies(strategies: readonly PlacementGroupStrategy[]): string {
-  return `[${strategies.map((s) => enumMember('PlacementGroupStrategy', PlacementGroupStrategy, s)).join(', ')}]`;
-}
-
-/** Renders a multi-line array property, one item per line, with trailing commas. */
-function multilineArray(key: string, items: readonly string[], depth: number): string[] {
-  const pad = INDENT.repeat(depth);
-  return [`${pad}${key}: [`, ...items.map((item) => `${pad}${INDENT}${item},`), `${pad}],`];
-}
-
-function renderRow(caps: InstanceTypeCapabilities): string[] {
-  const pad = INDENT.repeat(2);
-  const line = (key: string, value: string | undefined): string[] => (value === undefined ? [] : [`${pad}${key}: ${value},`]);
-  return [
-    `${INDENT}{`,
-    ...line('instanceType', literalString(caps.instanceType)),
-    ...line('efaSupported', String(caps.efaSupported)),
-    ...line('maximumEfaInterfaces', literalNumber(caps.maximumEfaInterfaces)),
-    ...multilineArray('networkCards', caps.networkCards.map(renderNetworkCard), 2),
-    ...line('defaultNetworkCardIndex', optional(caps.defaultNetworkCardIndex, literalNumber)),
-    ...line('maximumNetworkInterfaces', optional(caps.maximumNetworkInterfaces, literalNumber)),
-    ...line('ipv4AddressesPerInterface', optional(caps.ipv4AddressesPerInterface, literalNumber)),
-    ...line('architecture', enumMember('InstanceArchitecture', InstanceArchitecture, caps.architecture)),
-    ...(caps.accelerators ? multilineArray('accelerators', caps.accelerators.map(renderAccelerator), 2) : []),
-    ...line('placementGroupStrategies', optional(caps.placementGroupStrategies, renderStrategies)),
-    ...line('verified', optional(caps.verified, String)),
-    `${INDENT}},`,
-  ];
-}
-
-/** The members of `enumObject` whose values `values` holds, in the enum's order, as `{ MEMBER: 'value' as ec2.Enum }`. */
-function enumValues(enumName: string, enumObject: Readonly<Record<string, string>>, values: ReadonlySet<string>): string {
-  const members = Object.keys(enumObject)
-    .filter((key) => values.has(enumObject[key]))
-    .map((key) => `${key}: ${literalString(enumObject[key])} as ec2.${enumName}`);
-  return `const ${enumName} = { ${members.join(', ')} };`;
-}
-
-/**
- * The import lines the rendered table needs, and no more, and the aws-cdk-lib/aws-ec2 enum members the rows use, by
- * value: the core loads no construct module at run time, so the table imports aws-ec2's types only.
- */
-function renderImports(rows: readonly InstanceTypeCapabilities[]): string[] {
-  const architectures = new Set<string>(rows.map((row) => row.architecture));
-  const strategies = new Set<string>(rows.flatMap((row) => row.placementGroupStrategies ?? []));
-  const capabilityNames = [
-    ...(rows.some((row) => row.accelerators !== undefined) ? ['AcceleratorKind'] : []),
-    'InstanceTypeCapabilities',
-  ];
-  const ec2Values = [
-    ...(architectures.size > 0 ? [enumValues('InstanceArchitecture', InstanceArchitecture, architectures)] : []),
-    ...(strategies.size > 0 ? [enumValues('PlacementGroupStrategy', PlacementGroupStrategy, strategies)] : []),
-  ];
-  const usesInterfaceTypes = rows.some((row) => row.networkCards.some((card) => card.supportedInterfaceTypes !== undefined));
-  return [
-    ...(ec2Values.length > 0 ? ["import type * as ec2 from 'aws-cdk-lib/aws-ec2';"] : []),
-    `import { ${capabilityNames.join(', ')} } from '../capabilities';`,
-    ...(usesInterfaceTypes ? ["import { InterfaceType } from '../network-interface';"] : []),
-    ...(ec2Values.length > 0 ? [
-      '',
-      '// The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.',
-      ...ec2Values,
-    ] : []),
-  ];
-}
-
-/** Path of the data file, as named in the generated file's header. */
+/** Path of the data file, as named in the generated file's note. */
 const DATA_FILE_NAME = 'data/efa-instance-types.json';
 
+/** The note the generated table carries under its `//` key (JSON has no comments). */
+export const TABLE_NOTE = `Generated by \`npx projen update-instance-types\` from ${DATA_FILE_NAME}, sorted by instance type. `
+  + 'Do not edit this file: edit the data file, or merge fresh `aws ec2 describe-instance-types` output into it, and run the task again.';
+
+/** A card with its keys in a fixed order and undefined fields left out (JSON.stringify drops them). */
+function compactCard(card: NetworkCardCapabilities): NetworkCardCapabilities {
+  return {
+    networkCardIndex: card.networkCardIndex,
+    maximumNetworkInterfaces: card.maximumNetworkInterfaces,
+    efaSupported: card.efaSupported,
+    supportedInterfaceTypes: card.supportedInterfaceTypes,
+    baselineBandwidthInGbps: card.baselineBandwidthInGbps,
+    peakBandwidthInGbps: card.peakBandwidthInGbps,
+  };
+}
+
+function compactAccelerator(accelerator: AcceleratorCapabilities): AcceleratorCapabilities {
+  return { kind: accelerator.kind, manufacturer: accelerator.manufacturer, name: accelerator.name, count: accelerator.count };
+}
+
+/** A row with its keys in a fixed order, so that the file changes only where the data does. */
+function compactRow(caps: InstanceTypeCapabilities): InstanceTypeCapabilities {
+  return {
+    instanceType: caps.instanceType,
+    efaSupported: caps.efaSupported,
+    maximumEfaInterfaces: caps.maximumEfaInterfaces,
+    networkCards: caps.networkCards.map(compactCard),
+    defaultNetworkCardIndex: caps.defaultNetworkCardIndex,
+    maximumNetworkInterfaces: caps.maximumNetworkInterfaces,
+    ipv4AddressesPerInterface: caps.ipv4AddressesPerInterface,
+    architecture: caps.architecture,
+    accelerators: caps.accelerators?.map(compactAccelerator),
+    placementGroupStrategies: caps.placementGroupStrategies,
+    verified: caps.verified,
+  };
+}
+
 /**
- * Renders the TypeScript source of `src/core/private/instance-types.generated.ts`: the `INSTANCE_TYPE_TABLE` constant
- * holding the given rows in the given order.
+ * Renders `src/core/private/instance-types.generated.json`, the capability table the library parses on its first
+ * lookup: `{"//": TABLE_NOTE, "instanceTypes": [...]}` with one compact row per line, in the given order. Each row is
+ * first checked with the library's own capabilities check, so an invalid row fails here, not at the user's first
+ * lookup.
  *
  * @param rows the capabilities rows, usually `toCapabilities` of every entry of the data
  * @returns the file's content, ending with a newline
+ * @throws when a row fails the capabilities check, naming every problem
  */
-export function renderTableSource(rows: readonly InstanceTypeCapabilities[]): string {
-  return [
-    `// ~~ Generated by \`npx projen update-instance-types\` from ${DATA_FILE_NAME}. Do not edit this file:`,
-    '// edit the data file, or merge fresh `aws ec2 describe-instance-types` output into it, and run the task again.',
-    ...renderImports(rows),
-    '',
-    `/** EFA capabilities of every instance type in ${DATA_FILE_NAME}, sorted by instance type. */`,
-    'export const INSTANCE_TYPE_TABLE: readonly InstanceTypeCapabilities[] = [',
-    ...rows.flatMap(renderRow),
-    '];',
-    '',
-  ].join('\n');
+export function renderTableJson(rows: readonly InstanceTypeCapabilities[]): string {
+  const problems = rows.flatMap((row) => capabilitiesProblems(row)).map((problem) => problem.message);
+  if (problems.length > 0) {
+    throw new Error(`the capability table would hold invalid rows:\n- ${problems.join('\n- ')}`);
+  }
+  const lines = rows.map((row, i) => `${JSON.stringify(compactRow(row))}${i < rows.length - 1 ? ',' : ''}`);
+  return [`{"//":${JSON.stringify(TABLE_NOTE)},"instanceTypes":[`, ...lines, ']}', ''].join('\n');
 }

@@ -3,7 +3,7 @@
  *
  * Merges `aws ec2 describe-instance-types --filters Name=network-info.efa-supported,Values=true` output files (for
  * example one per region; a later file wins) into data/efa-instance-types.json, then regenerates
- * src/core/private/instance-types.generated.ts from it. With no arguments it only regenerates the table.
+ * src/core/private/instance-types.generated.json (the capability table the library parses on its first lookup) from it. With no arguments it only regenerates the table.
  *
  * `npx projen update-instance-types --patch [--source=TAG] patch.json ...`
  *
@@ -21,13 +21,13 @@ import {
   parseUpdateArguments,
   patchDescribeOutputs,
   RawDescribeInstanceTypesOutput,
-  renderTableSource,
+  renderTableJson,
   toCapabilities,
 } from './describe-instance-types';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DATA_FILE = path.join(REPO_ROOT, 'data', 'efa-instance-types.json');
-const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.ts');
+const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.json');
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -70,14 +70,14 @@ function main(argv: readonly string[]): void {
     ? patchDescribeOutputs(base, inputs, { sourceNames: args.files, sourceTag: args.sourceTag })
     : mergeDescribeOutputs(base, inputs, { sourceNames: args.files });
   // Convert every row before writing anything, so an invalid entry leaves both files untouched.
-  const source = renderTableSource(result.output.InstanceTypes.map(toCapabilities));
+  const table = renderTableJson(result.output.InstanceTypes.map(toCapabilities));
 
   for (const warning of result.warnings) {
     process.stderr.write(`warning: ${warning}\n`);
   }
   writeFileSync(DATA_FILE, formatData(result.output));
   mkdirSync(path.dirname(TABLE_FILE), { recursive: true });
-  writeFileSync(TABLE_FILE, source);
+  writeFileSync(TABLE_FILE, table);
   const kind = args.patch ? 'patch' : 'describe-instance-types';
   process.stdout.write(`${summary(base.InstanceTypes.length, result, args.files.length, kind)}\n`);
 }

@@ -92,6 +92,10 @@ function factsOf(file: string): SourceFacts {
     if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteralLike(node.arguments[0])
       && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
       requires.push(node.arguments[0].text);
+      // A lazy load of a src/ file is a run-time edge too: the layer rules and the cycle check see it.
+      if (node.arguments[0].text.startsWith('.')) {
+        add(node.arguments[0].text, false);
+      }
     }
     // `import('…').Type` in a type position is an import too.
     if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {

@@ -2,15 +2,26 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { AssemblyAcknowledgement, AssemblyMessage, TemplateInput, inspectTemplates, stackInspectionLines } from './inspect-report';
-import { LayoutFigures, LayoutReport, LayoutReportSummary, REPORTED_LAYOUTS, layoutReport } from './layout-report';
+import type { AssemblyAcknowledgement, AssemblyMessage, TemplateInput } from './inspect-report';
+import type { LayoutFigures, LayoutReport, LayoutReportSummary } from './layout-report';
 import { columnWidths, layoutSummaryText, layoutTableLines, plural, textTable } from './layout-table';
-import { ACKNOWLEDGEMENT_METADATA } from '../checks/template-rules';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { NetworkInterfaceSpec } from '../core/network-interface';
 import { efaError } from '../core/private/errors';
+
+/*
+ * Only `inspect` runs the checks' rules on templates, and only `report` compares layouts: their modules are loaded on
+ * first use, so that `layout` and `instance-types` start with the core alone (the capability table and the layout
+ * engine), and `report` with the core and its report.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const layoutReports = (): typeof import('./layout-report') => require('./layout-report');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const inspectReport = (): typeof import('./inspect-report') => require('./inspect-report');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const templateRules = (): typeof import('../checks/template-rules') => require('../checks/template-rules');
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliOutput {
@@ -173,6 +184,7 @@ function stackOf(file: string): StackRecord {
   const messages: AssemblyMessage[] = [];
   const acknowledgements: AssemblyAcknowledgement[] = [];
   const paths: Record<string, string> = {};
+  const { ACKNOWLEDGEMENT_METADATA } = templateRules();
   for (const [constructPath, entries] of stackMetadata(dir, artifact)) {
     const logicalId = entries.map((e) => field(e, 'type') === 'aws:cdk:logicalId' ? field(e, 'data') : undefined)
       .find((data): data is string => typeof data === 'string');
@@ -207,6 +219,7 @@ function stackOf(file: string): StackRecord {
  * plugin, other resources with findings, and findings; returns how many errors were found.
  */
 function inspect(target: string, verbose: boolean, io: CliOutput): number {
+  const { inspectTemplates, stackInspectionLines } = inspectReport();
   const inputs = templateFiles(target).map((file): TemplateInput => ({ ...stackOf(file), file, template: readJson(file) }));
   const stacks = inspectTemplates(inputs);
   io.out(stacks.map((stack) => stackInspectionLines(stack, verbose).join('\n') + '\n').join('\n'));
@@ -230,16 +243,17 @@ function reportCells(figures: LayoutFigures): string[] {
 }
 
 function reportRows(report: LayoutReport): string[][] {
+  const { REPORTED_LAYOUTS } = layoutReports();
   return report.rows.map((row) => [row.instanceType, ...REPORTED_LAYOUTS.flatMap(({ layout }) => reportCells(row.layouts[layout]))]);
 }
 
 /** The plain text report table: a line of layout titles over each layout's four columns. */
 function reportTable(report: LayoutReport): string {
-  const header = ['INSTANCE TYPE', ...REPORTED_LAYOUTS.flatMap(() => REPORT_COLUMNS)];
+  const header = ['INSTANCE TYPE', ...layoutReports().REPORTED_LAYOUTS.flatMap(() => REPORT_COLUMNS)];
   const rows = reportRows(report);
   const widths = columnWidths(header, rows);
   const span = REPORT_COLUMNS.length;
-  const titles = REPORTED_LAYOUTS.map(({ short }, group) => {
+  const titles = layoutReports().REPORTED_LAYOUTS.map(({ short }, group) => {
     const columns = widths.slice(1 + group * span, 1 + (group + 1) * span);
     const width = columns.reduce((sum, w) => sum + w, 0) + 2 * (span - 1);
     return short.padEnd(width);
@@ -253,6 +267,7 @@ function markdownCell(figures: LayoutFigures): string {
 }
 
 function reportMarkdown(report: LayoutReport): string {
+  const { REPORTED_LAYOUTS } = layoutReports();
   const header = ['Instance type', ...REPORTED_LAYOUTS.map(({ title }) => `${title}: EFA / Gbps / IPs / valid`)];
   const rows = report.rows.map((row) => [`\`${row.instanceType}\``, ...REPORTED_LAYOUTS.map(({ layout }) => markdownCell(row.layouts[layout]))]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
@@ -261,7 +276,7 @@ function reportMarkdown(report: LayoutReport): string {
 
 /** The first problem of every invalid layout, one line each. */
 function invalidLayoutLines(report: LayoutReport): string[] {
-  return report.rows.flatMap((row) => REPORTED_LAYOUTS
+  return report.rows.flatMap((row) => layoutReports().REPORTED_LAYOUTS
     .filter(({ layout }) => !row.layouts[layout].valid)
     .map(({ layout, title }) => `${row.instanceType}, ${title}: ${row.layouts[layout].firstProblem}`));
 }
@@ -291,7 +306,7 @@ function targetLine(summary: LayoutReportSummary): string {
 
 /** Each layout's totals over the reported types, in one sentence. */
 function totalsLine(summary: LayoutReportSummary): string {
-  const parts = REPORTED_LAYOUTS.map(({ layout, title }) => {
+  const parts = layoutReports().REPORTED_LAYOUTS.map(({ layout, title }) => {
     const t = summary.totals[layout];
     const invalid = t.invalid.length === 0 ? 'valid on every type' : `invalid on ${t.invalid.length} (${t.invalid.join(', ')})`;
     return `${title}: ${t.efaInterfaces} EFA interfaces, ${t.ipv4AddressesPerNode} IPv4 addresses, ${invalid}`;
@@ -375,7 +390,7 @@ function buildProgram(io: CliOutput): Command {
     .option('--instance-type <type...>', 'only these instance types (default: every type in the capability table)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'markdown']).default('table'))
     .action((options: ReportCommandOptions) => {
-      printReport(layoutReport(options.instanceType), options.format, io);
+      printReport(layoutReports().layoutReport(options.instanceType), options.format, io);
     });
 
   program.command('inspect')

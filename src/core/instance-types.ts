@@ -1,20 +1,18 @@
-import { Token } from 'aws-cdk-lib';
 import { InstanceTypeCapabilities } from './capabilities';
 import { familyOf } from './private/aws-recommendations';
 import { capabilitiesProblems } from './private/capabilities-rules';
 import { isKnownInstanceFamily, isKnownInstanceSize } from './private/ec2-names';
 import { echo, echoName, efaError, throwIfProblems } from './private/errors';
-import { INSTANCE_TYPE_TABLE } from './private/instance-types.generated';
+import { instanceTable } from './private/instance-table';
 import { closestNames } from './private/suggest';
-
-const BY_NAME = new Map<string, InstanceTypeCapabilities>(INSTANCE_TYPE_TABLE.map((row) => [row.instanceType, row]));
+import { Token } from './private/tokens';
 
 /**
  * The capability table: which EC2 instance types support EFA, and how their network cards are laid out.
  *
  * The table is generated from EC2 `DescribeInstanceTypes` data (`data/efa-instance-types.json`); refresh it with
- * `npx projen update-instance-types`. For a type newer than the table, build an `InstanceTypeCapabilities` yourself
- * and pass it as `capabilities`.
+ * `npx projen update-instance-types`. It ships as JSON, read and checked once, on the first lookup. For a type newer
+ * than the table, build an `InstanceTypeCapabilities` yourself and pass it as `capabilities`.
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
  */
@@ -25,7 +23,7 @@ export class EfaInstanceTypes {
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static all(): string[] {
-    return [...BY_NAME.keys()];
+    return instanceTable().names();
   }
 
   /**
@@ -38,7 +36,7 @@ export class EfaInstanceTypes {
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static isEfaSupported(instanceType: string): boolean {
-    return BY_NAME.get(instanceType)?.efaSupported === true;
+    return instanceTable().get(instanceType)?.efaSupported === true;
   }
 
   /**
@@ -49,7 +47,7 @@ export class EfaInstanceTypes {
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa.html#efa-instance-types
    */
   public static tryLookup(instanceType: string): InstanceTypeCapabilities | undefined {
-    return BY_NAME.get(instanceType);
+    return instanceTable().get(instanceType);
   }
 
   /**
@@ -70,7 +68,7 @@ export class EfaInstanceTypes {
     if (Token.isUnresolved(instanceType)) {
       throw efaError('instance-type-unresolved', 'The instance type is an unresolved token, so its EFA capabilities cannot be looked up at synth time; pass `capabilities` (an InstanceTypeCapabilities) explicitly.');
     }
-    const row = BY_NAME.get(instanceType);
+    const row = instanceTable().get(instanceType);
     if (row !== undefined) {
       return row;
     }
@@ -101,15 +99,15 @@ export class EfaInstanceTypes {
     const family = familyOf(instanceType);
     const size = instanceType.substring(family.length + 1);
     const knownSize = isKnownInstanceSize(size);
-    const siblings = [...BY_NAME.keys()].filter((name) => familyOf(name) === family);
+    const siblings = instanceTable().names().filter((name) => familyOf(name) === family);
     const name = echoName(instanceType);
     if (knownSize && siblings.length > 0) {
       return efaError('efa-not-supported', `${name} does not support EFA; in the ${family} family only ${siblings.join(', ')} do. Choose one of those sizes.`);
     }
     if (knownSize && isKnownInstanceFamily(family)) {
-      return efaError('efa-not-supported', `${name} does not support EFA. EFA needs one of the ${BY_NAME.size} EFA-capable types, for example p5.48xlarge, p6-b200.48xlarge, trn2.48xlarge, hpc7a.96xlarge or c5n.18xlarge (list them with \`cdk-efa instance-types\`).`);
+      return efaError('efa-not-supported', `${name} does not support EFA. EFA needs one of the ${instanceTable().size} EFA-capable types, for example p5.48xlarge, p6-b200.48xlarge, trn2.48xlarge, hpc7a.96xlarge or c5n.18xlarge (list them with \`cdk-efa instance-types\`).`);
     }
-    const suggestions = closestNames(instanceType, [...BY_NAME.keys()]);
+    const suggestions = closestNames(instanceType, instanceTable().names());
     const didYouMean = suggestions.length > 0 ? ` Did you mean ${suggestions.join(' or ')}?` : '';
     // A name cut by echoName would make a useless command: then the command shows a placeholder.
     const command = `aws ec2 describe-instance-types --instance-types ${name === instanceType ? instanceType : '<type>'}`;

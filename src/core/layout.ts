@@ -1,4 +1,3 @@
-import { Token } from 'aws-cdk-lib';
 import { InstanceTypeCapabilities } from './capabilities';
 import { EfaInstanceTypes } from './instance-types';
 import { EfaLayoutSummary } from './layout-summary';
@@ -7,6 +6,7 @@ import { recommendationFor } from './private/aws-recommendations';
 import { cardSupports, describeInterfaceTypes, supportedInterfaceTypes } from './private/capabilities-rules';
 import { Problem, describeProblem, echo, echoName, efaError, throwIfProblems } from './private/errors';
 import { EKS_MAX_PODS_CAP, HOST_NETWORK_PODS, describeCards, efaCapableCards, interfaceProblems, layoutProblems, summarize } from './private/layout-rules';
+import { Token } from './private/tokens';
 
 /**
  * What the primary network interface (network card 0, device index 0) is.

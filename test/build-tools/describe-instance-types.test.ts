@@ -9,7 +9,8 @@ import {
   parseUpdateArguments,
   patchDescribeOutputs,
   RawDescribeInstanceTypesOutput,
-  renderTableSource,
+  renderTableJson,
+  TABLE_NOTE,
   toCapabilities,
 } from '../../build-tools/describe-instance-types';
 import { AcceleratorKind, InstanceTypeCapabilities } from '../../src/core/capabilities';
@@ -17,7 +18,7 @@ import { InterfaceType } from '../../src/core/network-interface';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
 const DATA_FILE = path.join(REPO_ROOT, 'data', 'efa-instance-types.json');
-const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.ts');
+const TABLE_FILE = path.join(REPO_ROOT, 'src', 'core', 'private', 'instance-types.generated.json');
 const FIXTURES = path.join(__dirname, 'fixtures');
 
 function readOutput(file: string): RawDescribeInstanceTypesOutput {
@@ -436,73 +437,54 @@ describe('toCapabilities', () => {
   });
 });
 
-describe('renderTableSource', () => {
+describe('renderTableJson', () => {
+  const minimal: InstanceTypeCapabilities = {
+    instanceType: 'c5n.18xlarge',
+    efaSupported: true,
+    maximumEfaInterfaces: 1,
+    networkCards: [{ networkCardIndex: 0, maximumNetworkInterfaces: 15, efaSupported: true }],
+    architecture: InstanceArchitecture.X86_64,
+  };
+
   test('the committed generated table matches the committed data byte for byte', () => {
-    const expected = renderTableSource(committedData().InstanceTypes.map(toCapabilities));
+    const expected = renderTableJson(committedData().InstanceTypes.map(toCapabilities));
     // On failure: run `npx projen update-instance-types` and commit the result.
     expect(readFileSync(TABLE_FILE, 'utf8')).toBe(expected);
   });
 
-  test('imports only what the rows use, aws-ec2 as types only, and leaves out undefined fields', () => {
-    const source = renderTableSource([{
-      instanceType: 'c5n.18xlarge',
-      efaSupported: true,
-      maximumEfaInterfaces: 1,
-      networkCards: [{ networkCardIndex: 0, maximumNetworkInterfaces: 15, efaSupported: true }],
-      architecture: InstanceArchitecture.X86_64,
-    }]);
-    expect(source).toContain([
-      "import type * as ec2 from 'aws-cdk-lib/aws-ec2';",
-      "import { InstanceTypeCapabilities } from '../capabilities';",
+  test('writes compact JSON: the note, then one row per line, leaving out undefined fields', () => {
+    const text = renderTableJson([minimal, { ...minimal, instanceType: 'c5n.9xlarge', verified: false }]);
+    expect(text.split('\n')).toEqual([
+      `{"//":${JSON.stringify(TABLE_NOTE)},"instanceTypes":[`,
+      '{"instanceType":"c5n.18xlarge","efaSupported":true,"maximumEfaInterfaces":1,"networkCards":[{"networkCardIndex":0,"maximumNetworkInterfaces":15,"efaSupported":true}],"architecture":"x86_64"},',
+      '{"instanceType":"c5n.9xlarge","efaSupported":true,"maximumEfaInterfaces":1,"networkCards":[{"networkCardIndex":0,"maximumNetworkInterfaces":15,"efaSupported":true}],"architecture":"x86_64","verified":false}',
+      ']}',
       '',
-      '// The aws-cdk-lib/aws-ec2 enum members the rows use, by value: the core loads no construct module at run time.',
-      "const InstanceArchitecture = { X86_64: 'x86_64' as ec2.InstanceArchitecture };",
-      '',
-    ].join('\n'));
-    expect(source).not.toContain('PlacementGroupStrategy');
-    expect(source).toContain([
-      '  {',
-      "    instanceType: 'c5n.18xlarge',",
-      '    efaSupported: true,',
-      '    maximumEfaInterfaces: 1,',
-      '    networkCards: [',
-      '      { networkCardIndex: 0, maximumNetworkInterfaces: 15, efaSupported: true },',
-      '    ],',
-      '    architecture: InstanceArchitecture.X86_64,',
-      '  },',
-      '];',
-      '',
-    ].join('\n'));
-    expect(source).not.toMatch(/ +$/m);
+    ]);
   });
 
-  test('imports InterfaceType only when a card restricts its interface types', () => {
-    const row = (supportedInterfaceTypes?: InterfaceType[]): InstanceTypeCapabilities => ({
-      instanceType: 'x9.large',
+  test('parses back to the same rows, enum values and escaped strings included', () => {
+    const rows: InstanceTypeCapabilities[] = [{
+      instanceType: "it's.\"large\"",
       efaSupported: true,
-      maximumEfaInterfaces: 1,
+      maximumEfaInterfaces: 2,
       networkCards: [
-        { networkCardIndex: 0, maximumNetworkInterfaces: 1, efaSupported: true },
-        { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, ...(supportedInterfaceTypes ? { supportedInterfaceTypes } : {}) },
+        { networkCardIndex: 0, maximumNetworkInterfaces: 2, efaSupported: true, baselineBandwidthInGbps: 100, peakBandwidthInGbps: 100 },
+        { networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY] },
       ],
+      defaultNetworkCardIndex: 0,
+      maximumNetworkInterfaces: 3,
+      ipv4AddressesPerInterface: 50,
       architecture: InstanceArchitecture.ARM_64,
-    });
-    const restricted = renderTableSource([row([InterfaceType.EFA_ONLY])]);
-    expect(restricted).toContain("import { InstanceTypeCapabilities } from '../capabilities';\nimport { InterfaceType } from '../network-interface';\n");
-    expect(restricted).toContain('{ networkCardIndex: 1, maximumNetworkInterfaces: 1, efaSupported: true, supportedInterfaceTypes: [InterfaceType.EFA_ONLY] },');
-    expect(renderTableSource([row()])).not.toContain('InterfaceType');
+      accelerators: [{ kind: AcceleratorKind.GPU, manufacturer: 'NVIDIA', name: 'H100', count: 8 }],
+      placementGroupStrategies: [PlacementGroupStrategy.CLUSTER],
+      verified: false,
+    }];
+    expect(JSON.parse(renderTableJson(rows)).instanceTypes).toEqual(rows);
   });
 
-  test('escapes quotes in strings', () => {
-    const source = renderTableSource([{
-      instanceType: "it's.large",
-      efaSupported: true,
-      maximumEfaInterfaces: 1,
-      networkCards: [{ networkCardIndex: 0, maximumNetworkInterfaces: 1, efaSupported: true }],
-      architecture: InstanceArchitecture.ARM_64,
-      verified: false,
-    }]);
-    expect(source).toContain("instanceType: 'it\\'s.large',");
-    expect(source).toContain('    verified: false,\n');
+  test('fails on a row the capabilities check refuses, naming the problem', () => {
+    expect(() => renderTableJson([minimal, { ...minimal, instanceType: 'x9.large', maximumEfaInterfaces: 0 }]))
+      .toThrow(/invalid rows:\n- x9\.large: maximumEfaInterfaces is 0/);
   });
 });

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from './tokens';
 import { AcceleratorKind, InstanceTypeCapabilities, NetworkCardCapabilities } from '../capabilities';
 import { InterfaceType } from '../network-interface';
 import { Problem, echo, echoName } from './errors';

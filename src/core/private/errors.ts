@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from './tokens';
 
 /**
  * One thing wrong with what a user asked for.

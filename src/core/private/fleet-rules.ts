@@ -1,6 +1,6 @@
-import { Token } from 'aws-cdk-lib';
 import { familyOf } from './aws-recommendations';
 import type { Problem } from './errors';
+import { Token } from './tokens';
 
 /**
  * Rules about a fleet as a whole (the instance types of one node group or EC2 Fleet, the interfaces of one launch),

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Token } from './tokens';
 import { InstanceTypeCapabilities, NetworkCardCapabilities } from '../capabilities';
 import type { EfaLayoutSummary } from '../layout-summary';
 import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
