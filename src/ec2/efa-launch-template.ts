@@ -3,7 +3,7 @@ import {
   BlockDevice, BlockDeviceVolume, CfnLaunchTemplate, Connections, EbsDeviceVolumeType, IKeyPair, IMachineImage,
   InstanceType, IPlacementGroup, ISecurityGroup, IVpc, LaunchTemplate, UserData,
 } from 'aws-cdk-lib/aws-ec2';
-import { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { EfaSecurityGroup } from './efa-security-group';
 import { EfaPlacement } from './placement';

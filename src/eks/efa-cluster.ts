@@ -1,12 +1,14 @@
 import { CfnResource } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eks from 'aws-cdk-lib/aws-eks';
-import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+// Types only: the EKS modules load when a node group or chart is created (see private/lazy-modules.ts).
+import type * as eks from 'aws-cdk-lib/aws-eks';
+import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { EfaNodeGroup } from './efa-node-group';
 import { EfaNodeGroupOptions } from './efa-node-group-options';
 import { ChartSettings, NodegroupSettings } from './private/eks-settings';
+import { eksV1, eksV2 } from './private/lazy-modules';
 import { efaError } from '../core/private/errors';
 import { EfaSecurityGroup } from '../ec2/efa-security-group';
 
@@ -121,8 +123,8 @@ export class EfaCluster {
     // The subnet can be the offering check's deploy-time answer, which is no ISubnet; it replaces the selection.
     const { instanceTypes, subnetId, ...rest } = settings;
     const nodegroup = this.v2 !== undefined
-      ? new eksv2.Nodegroup(scope, id, { ...rest, cluster: this.v2 })
-      : new eks.Nodegroup(scope, id, {
+      ? new (eksV2().Nodegroup)(scope, id, { ...rest, cluster: this.v2 })
+      : new (eksV1().Nodegroup)(scope, id, {
         ...rest,
         cluster: this.v1!,
         amiType: rest.amiType as string as eks.NodegroupAmiType,
@@ -177,9 +179,9 @@ export class EfaCluster {
       if (this.v2.kubectlProvider === undefined && this.v2.kubectlProviderOptions === undefined) {
         throw efaError('no-kubectl-provider', `EKS cluster ${this.cluster.node.path} has no kubectl provider, so cdk-efa cannot install the ${settings.chart} Helm chart; set kubectlProviderOptions on the cluster (or kubectlProvider when importing it), or pass kubernetesPlugin: EfaKubernetesPlugin.NONE and install the chart yourself.`);
       }
-      new eksv2.HelmChart(this.cluster as Construct, id, { ...settings, cluster: this.v2 });
+      new (eksV2().HelmChart)(this.cluster as Construct, id, { ...settings, cluster: this.v2 });
     } else {
-      new eks.HelmChart(this.cluster as Construct, id, { ...settings, cluster: this.v1! });
+      new (eksV1().HelmChart)(this.cluster as Construct, id, { ...settings, cluster: this.v1! });
     }
     return true;
   }

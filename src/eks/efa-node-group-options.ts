@@ -1,6 +1,7 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+// Types only, erased at run time: importing cdk-efa loads no EKS or IAM module (see private/lazy-modules.ts).
+import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { LayoutProfile, PrimaryInterface } from '../core/layout';

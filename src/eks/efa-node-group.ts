@@ -1,7 +1,8 @@
 import { Annotations, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+// Types only: aws-eks-v2's enum values are read through eksV2() when a node group is created.
+import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 // A type only: EfaCluster.addEfaNodeGroup() creates node groups, so the cluster module imports this one at run time.
 import type { EfaCluster } from './efa-cluster';
@@ -13,6 +14,7 @@ import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaKubernetesLayout, EfaKubernetesPodOptions, EfaLayout, EfaLayoutOptions } from '../core/layout';
 import { InterfaceType } from '../core/network-interface';
 import { amiTypeFindings, amiTypeFor } from './private/ami-types';
+import { eksV2 } from './private/lazy-modules';
 import { acknowledgeNagRules, managedPolicyRule } from './private/nag';
 import { EFA_SUPPORTED_LABEL, choosePlugin } from './private/plugin-chart';
 import { chooseSubnet, subnetRequestProblems, warnOnIpBudget } from './private/subnet-choice';
@@ -80,7 +82,8 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     // the props, in one pass that throws once.
     const capabilities = capabilitiesOf(instanceTypes, props.capabilities, given);
     const scaling = scalingOf(props);
-    const capacityType = props.capacityType ?? (given?.capacityBlock ? eksv2.CapacityType.CAPACITY_BLOCK : eksv2.CapacityType.ON_DEMAND);
+    const { CapacityType } = eksV2();
+    const capacityType = props.capacityType ?? (given?.capacityBlock ? CapacityType.CAPACITY_BLOCK : CapacityType.ON_DEMAND);
     const amiType = props.amiType ?? sameAmiType(capabilities);
     const amiFindings = props.amiType === undefined ? { errors: [], warnings: [] } : amiTypeFindings(props.amiType, capabilities);
     const check = props.offeringCheck !== false;
@@ -130,7 +133,7 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       // The launch template owns the Capacity Block rules (a reservation, one instance type); this node group checked
       // them above with the launch template's own rule functions, and only asks the template afterwards.
       capacityReservationId: props.capacityReservationId,
-      capacityBlock: capacityType === eksv2.CapacityType.CAPACITY_BLOCK,
+      capacityBlock: capacityType === CapacityType.CAPACITY_BLOCK,
       // Bottlerocket's /dev/xvda is its OS volume; images and data live on /dev/xvdb.
       rootDeviceName: this.amiType.startsWith('BOTTLEROCKET') ? '/dev/xvdb' : undefined,
       rootVolumeSizeGiB: props.rootVolumeSizeGiB,
@@ -286,7 +289,7 @@ function warnOnScaling(scope: Construct, scaling: Scaling, capacityType: eksv2.C
   if (!Token.isUnresolved(maxSize) && maxSize < 2) {
     Annotations.of(scope).addWarningV2('cdk-efa:fewer-than-two-nodes', `The node group can have at most ${maxSize} node, but EFA connects nodes to each other and needs at least 2 to be useful; raise maxSize (and desiredSize) to 2 or more.`);
   }
-  if (capacityType === eksv2.CapacityType.CAPACITY_BLOCK && !Token.isUnresolved(desiredSize) && desiredSize > 0) {
+  if (capacityType === eksV2().CapacityType.CAPACITY_BLOCK && !Token.isUnresolved(desiredSize) && desiredSize > 0) {
     Annotations.of(scope).addWarningV2('cdk-efa:capacity-block-desired-size', `The Capacity Block node group has desiredSize ${desiredSize}, but EKS upgrades a Capacity Block node group only when its desired size is 0; set minSize and desiredSize to 0 and scale up within the block's time window, or acknowledge this warning.`);
   }
 }
@@ -300,7 +303,7 @@ function warnOnScaling(scope: Construct, scaling: Scaling, capacityType: eksv2.C
 function capacityProblems(
   props: EfaNodeGroupProps, lt: EfaLaunchTemplate | undefined, capacityType: eksv2.CapacityType, typeCount: number,
 ): Problem[] {
-  const block = capacityType === eksv2.CapacityType.CAPACITY_BLOCK;
+  const block = capacityType === eksV2().CapacityType.CAPACITY_BLOCK;
   const problems: Problem[] = [];
   if (lt === undefined) {
     problems.push(...launchTemplateProblems({
@@ -317,7 +320,7 @@ function capacityProblems(
     problems.push({ id: 'capacity-type-mismatch', message: `has capacityType ${capacityType}, but ${why}.` });
   }
   const reservation = props.capacityReservationId ?? lt?.capacityReservationId;
-  if (capacityType === eksv2.CapacityType.SPOT && reservation !== undefined && !(lt?.capacityBlock ?? false)) {
+  if (capacityType === eksV2().CapacityType.SPOT && reservation !== undefined && !(lt?.capacityBlock ?? false)) {
     problems.push({ id: 'spot-with-capacity-reservation', message: `has capacityType SPOT and launches into capacity reservation ${echo(reservation)}, but a capacity reservation serves On-Demand instances only, so Spot launches cannot use it; use capacityType ON_DEMAND (the default) with the reservation, or remove capacityReservationId for Spot.` });
   }
   return problems;
@@ -327,7 +330,7 @@ function capacityProblems(
 function sameAmiType(capabilities: InstanceTypeCapabilities[]): eksv2.NodegroupAmiType | undefined {
   const types = new Set(capabilities.map(amiTypeFor));
   // No instance type (reported as `no-instance-type`): the most common default, never used.
-  return types.size > 1 ? undefined : [...types][0] ?? eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD;
+  return types.size > 1 ? undefined : [...types][0] ?? eksV2().NodegroupAmiType.AL2023_X86_64_STANDARD;
 }
 
 function mixedAmiTypesProblem(capabilities: InstanceTypeCapabilities[]): Problem {

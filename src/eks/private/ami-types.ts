@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import { eksV2 } from './lazy-modules';
 import { AcceleratorKind, InstanceTypeCapabilities } from '../../core/capabilities';
 import { Problem } from '../../core/private/errors';
 
@@ -18,13 +19,14 @@ function driversOf(caps: InstanceTypeCapabilities): Drivers {
 /** The EKS AMI type the hardware needs: the AL2023 variant for its architecture and accelerators. */
 export function amiTypeFor(caps: InstanceTypeCapabilities): eksv2.NodegroupAmiType {
   const arm = caps.architecture === ec2.InstanceArchitecture.ARM_64;
+  const { NodegroupAmiType } = eksV2();
   switch (driversOf(caps)) {
     case 'nvidia':
-      return arm ? eksv2.NodegroupAmiType.AL2023_ARM_64_NVIDIA : eksv2.NodegroupAmiType.AL2023_X86_64_NVIDIA;
+      return arm ? NodegroupAmiType.AL2023_ARM_64_NVIDIA : NodegroupAmiType.AL2023_X86_64_NVIDIA;
     case 'neuron':
-      return eksv2.NodegroupAmiType.AL2023_X86_64_NEURON;
+      return NodegroupAmiType.AL2023_X86_64_NEURON;
     default:
-      return arm ? eksv2.NodegroupAmiType.AL2023_ARM_64_STANDARD : eksv2.NodegroupAmiType.AL2023_X86_64_STANDARD;
+      return arm ? NodegroupAmiType.AL2023_ARM_64_STANDARD : NodegroupAmiType.AL2023_X86_64_STANDARD;
   }
 }
 

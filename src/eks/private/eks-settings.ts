@@ -1,6 +1,6 @@
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 
 /**
  * The managed node group settings cdk-efa passes to aws-cdk-lib's `Nodegroup` of either EKS module. The enum values
