@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { SRC, isTypeOnlyImport, relativeToSrc, resolveInSrc, sourceFiles } from './src-files';
 
 /**
  * The layers of src/ and which way imports flow: core ← ec2 ← eks / checks / cli.
@@ -8,8 +9,6 @@ import * as ts from 'typescript';
  * - core: the EFA knowledge (capability table, layout engine and its rules); loads no construct module.
  * - ec2: the EC2 constructs. eks, checks and cli: what is built on them, each on its own.
  */
-
-const SRC = path.join(__dirname, '..', 'src');
 
 /** One import of a src/ file: the module it names, and whether only types are imported (erased at run time). */
 interface ImportEdge {
@@ -29,44 +28,6 @@ interface SourceFacts {
   readonly otherStatements: string[];
 }
 
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? sourceFiles(full) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [full] : [];
-  });
-}
-
-function relative(file: string): string {
-  return path.relative(SRC, file).split(path.sep).join('/');
-}
-
-/** The src-relative .ts file a relative specifier names, or undefined for packages. */
-function resolveInSrc(fromFile: string, specifier: string): string | undefined {
-  if (!specifier.startsWith('.')) {
-    return undefined;
-  }
-  const base = path.resolve(path.dirname(fromFile), specifier);
-  const candidates = [`${base}.ts`, path.join(base, 'index.ts')];
-  const found = candidates.find((c) => fs.existsSync(c));
-  if (found === undefined) {
-    throw new Error(`${relative(fromFile)} imports ${specifier}, which is no file of src/`);
-  }
-  return relative(found);
-}
-
-function isTypeOnlyImport(node: ts.ImportDeclaration): boolean {
-  const clause = node.importClause;
-  if (clause === undefined) {
-    return false; // `import './x'` runs the module
-  }
-  if (clause.isTypeOnly) {
-    return true;
-  }
-  const bindings = clause.namedBindings;
-  return clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings)
-    && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
-}
-
 /** Reads a file's imports, re-exports and `require` calls with the TypeScript parser. */
 function factsOf(file: string): SourceFacts {
   const text = fs.readFileSync(file, 'utf-8');
@@ -74,8 +35,8 @@ function factsOf(file: string): SourceFacts {
   const imports: ImportEdge[] = [];
   const requires: string[] = [];
   const otherStatements: string[] = [];
-  const from = relative(file);
-  const add = (specifier: string, typeOnly: boolean) => imports.push({ from, specifier, to: resolveInSrc(file, specifier), typeOnly });
+  const from = relativeToSrc(file);
+  const add = (specifier: string, typeOnly: boolean) => imports.push({ from, specifier, to: specifier.startsWith('.') ? resolveInSrc(from, specifier) : undefined, typeOnly });
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
       add(statement.moduleSpecifier.text, isTypeOnlyImport(statement));

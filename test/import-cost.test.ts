@@ -1,14 +1,12 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import * as ts from 'typescript';
+import { isTypeOnlyImport, relativeToSrc, resolveInSrc, sourceFiles } from './src-files';
 
 /**
  * What importing cdk-efa costs. Every EFA app loads aws-cdk-lib and aws-cdk-lib/aws-ec2; the modules below cost more
  * than all of cdk-efa, and only some constructs need them, so they load when such a construct or method runs, never
  * when a module of src/ loads. Checked on the source with the TypeScript parser (jest runs src/, not lib/).
  */
-
-const SRC = path.join(__dirname, '..', 'src');
 
 /** aws-cdk-lib modules that must not load when cdk-efa is imported. */
 const HEAVY = ['aws-eks', 'aws-eks-v2', 'aws-lambda', 'custom-resources', 'aws-iam', 'aws-batch', 'aws-autoscaling'];
@@ -38,38 +36,6 @@ interface FileFacts {
   readonly lazyLoads: string[];
 }
 
-function sourceFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name);
-    return e.isDirectory() ? sourceFiles(full) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [full] : [];
-  });
-}
-
-const relative = (file: string) => path.relative(SRC, file).split(path.sep).join('/');
-
-function resolve(fromFile: string, specifier: string): string {
-  const base = path.resolve(path.join(SRC, path.dirname(fromFile)), specifier);
-  const found = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => fs.existsSync(c));
-  if (found === undefined) {
-    throw new Error(`${fromFile} imports ${specifier}, which is no file of src/`);
-  }
-  return relative(found);
-}
-
-/** Whether an import runs the imported module: TypeScript erases `import type` and imports of types only. */
-function isValueImport(node: ts.ImportDeclaration): boolean {
-  const clause = node.importClause;
-  if (clause === undefined) {
-    return true;
-  }
-  if (clause.isTypeOnly) {
-    return false;
-  }
-  const bindings = clause.namedBindings;
-  return !(clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings)
-    && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly));
-}
-
 /** Code in these nodes runs when the function is called, not when the module loads. */
 function isDeferred(node: ts.Node): boolean {
   return ts.isFunctionLike(node) && !ts.isCallSignatureDeclaration(node)
@@ -85,7 +51,7 @@ function factsOf(file: string, text: string): FileFacts {
   const lazyLoads: string[] = [];
   /** Names bound to a lazy accessor module's exports (`import { eksV2 } from './private/lazy-modules'`). */
   const accessors = new Set<string>();
-  const isLazyOnly = (specifier: string) => specifier.startsWith('.') && resolve(file, specifier) in LAZY_ONLY;
+  const isLazyOnly = (specifier: string) => specifier.startsWith('.') && resolveInSrc(file, specifier) in LAZY_ONLY;
   const loadsAtLoadTime = (specifier: string) => {
     if (isHeavy(specifier) || isLazyOnly(specifier)) {
       loadTimeUses.push({ file, what: specifier });
@@ -98,7 +64,7 @@ function factsOf(file: string, text: string): FileFacts {
   for (const statement of source.statements) {
     if (ts.isImportDeclaration(statement) && ts.isStringLiteral(statement.moduleSpecifier)) {
       const specifier = statement.moduleSpecifier.text;
-      if (isValueImport(statement)) {
+      if (!isTypeOnlyImport(statement)) {
         loadsAtLoadTime(specifier);
       }
       const bindings = statement.importClause?.namedBindings;
@@ -138,7 +104,7 @@ function factsOf(file: string, text: string): FileFacts {
   return { file, loads, loadTimeUses, lazyLoads };
 }
 
-const FACTS = new Map(sourceFiles(SRC).map((f) => factsOf(relative(f), fs.readFileSync(f, 'utf-8'))).map((f) => [f.file, f]));
+const FACTS = new Map(sourceFiles().map((f) => factsOf(relativeToSrc(f), fs.readFileSync(f, 'utf-8'))).map((f) => [f.file, f]));
 const describeUse = (u: LoadTimeUse) => `${u.file}: ${u.what}`;
 
 /** The files of src/ that load when `index.ts` loads. */
@@ -149,7 +115,7 @@ function loadedByIndex(): string[] {
       return;
     }
     seen.add(file);
-    FACTS.get(file)!.loads.forEach((specifier) => visit(resolve(file, specifier)));
+    FACTS.get(file)!.loads.forEach((specifier) => visit(resolveInSrc(file, specifier)));
   };
   visit('index.ts');
   return [...seen].sort();
