@@ -298,10 +298,15 @@ export class EfaLaunchTemplate extends LaunchTemplate {
    * The On-Demand Capacity Reservation or Capacity Block the template launches into (`cr-…`).
    *
    * @default - none
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-launch.html
    */
   public readonly capacityReservationId?: string;
 
-  /** Whether the template launches into a Capacity Block for ML (`InstanceMarketOptions.MarketType: capacity-block`). */
+  /**
+   * Whether the template launches into a Capacity Block for ML (`InstanceMarketOptions.MarketType: capacity-block`).
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
+   */
   public readonly capacityBlock: boolean;
 
   private readonly efaConnections: Connections;

@@ -38,12 +38,8 @@ const efaOnlyAt = (cards: number[]) => cards.map((c) => `${c}/0 efa-only`);
 describe('pod IPv4 capacity in the layout summary', () => {
   test('p5.48xlarge recommended layout: 1 VPC CNI interface, 49 pod addresses, max-pods 100', () => {
     const layout = EfaLayout.recommended(table('p5.48xlarge'));
-    expect(layout.summary).toEqual({
-      efaCount: 32,
-      enaCount: 1,
-      networkInterfaceCount: 33,
-      ipv4AddressesPerNode: 1,
-      efaBandwidthInGbps: 3200,
+    // The whole summary of this layout is asserted with AWS's documented layouts in layout.test.ts.
+    expect(layout.summary).toMatchObject({
       vpcCniNetworkInterfaces: 1,
       podIpv4Addresses: 49,
       podIpv4AddressesWithPrefixDelegation: 784,
