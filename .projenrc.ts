@@ -28,7 +28,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // Peer floors are what users may have; we build against the newest release instead.
   peerDependencyOptions: { pinnedDevDependency: false },
 
-  bundledDeps: ['commander@^14', 'fastest-levenshtein@^1.0.16'],
+  bundledDeps: ['commander@^14', 'fastest-levenshtein@^1.0.16', 'yaml@^2'],
   devDeps: [
     'fast-check@^4',
     `aws-cdk@${CDK_CLI_VERSION}`,
@@ -121,6 +121,11 @@ project.compileTask.reset('jsii --silence-warnings=reserved-word --silence-warni
 const CAPABILITY_TABLE = 'src/core/private/instance-types.generated.json';
 project.compileTask.exec(`mkdir -p lib/core/private && cp ${CAPABILITY_TABLE} lib/core/private/`);
 project.gitattributes.addAttributes(`/${CAPABILITY_TABLE}`, 'linguist-generated');
+
+// TypeScript compiles src/index.ts's `export *` lines into eager requires, so importing cdk-efa loaded every construct
+// module and the aws-ec2 classes they extend. build-tools/lazy-index.js rewrites lib/index.js into one getter per
+// export (as aws-cdk-lib's module indexes are), keeping the export names that Node's ESM loader reads.
+project.compileTask.exec('node build-tools/lazy-index.js lib');
 
 // Tests synthesize the Lambda assets, so bundle them first (a fresh clone has no assets/ yet).
 const bundle = project.tasks.tryFind('bundle')!;

@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Token } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import {
   BlockDevice, BlockDeviceVolume, CfnLaunchTemplate, Connections, EbsDeviceVolumeType, IKeyPair, IMachineImage,
   InstanceType, IPlacementGroup, ISecurityGroup, IVpc, LaunchTemplate, UserData,
@@ -309,7 +309,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
    */
   public readonly capacityBlock: boolean;
 
-  private readonly efaConnections: Connections;
+  private readonly efaConnections: EfaConnections;
 
   constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
     super(scope, id, {
@@ -334,7 +334,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     if (!EfaSecurityGroup.hasEfaRules(this.efaSecurityGroup)) {
       Annotations.of(this).addWarningV2('cdk-efa:security-group-rules-unknown', `The security group ${this.efaSecurityGroup.node.path} has no EFA self rules made in this app. EFA needs all traffic in from and out to the group itself; call EfaSecurityGroup.addEfaRules(group), use an EfaSecurityGroup, or acknowledge this warning if the rules exist outside this app.`);
     }
-    this.efaConnections = new Connections({ securityGroups: [this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])] });
+    this.efaConnections = new EfaConnections([this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])]);
 
     const reserved = props.capacityReservationId !== undefined;
     this.placementGroup = (props.placement ?? (reserved ? EfaPlacement.none() : EfaPlacement.cluster()))._bind(this);
@@ -377,7 +377,9 @@ export class EfaLaunchTemplate extends LaunchTemplate {
   }
 
   private renderNetworkInterfaces(props: EfaLaunchTemplateProps): CfnLaunchTemplate.NetworkInterfaceProperty[] {
-    const allGroups = Lazy.list({ produce: () => this.efaConnections.securityGroups.map((sg) => sg.securityGroupId) });
+    // One array shared by every IP interface (up to 33 per template), kept in step with the connections: a plain
+    // array resolves faster at synth than a Lazy.list, which token resolution evaluates once per interface.
+    const allGroups = this.efaConnections.securityGroupIds;
     const efaOnlyGroups = props.efaOnlyInterfacesUseEfaSecurityGroupOnly ? [this.efaSecurityGroup.securityGroupId] : allGroups;
     return this.layout.interfaces.map((iface) => {
       const isPrimary = iface.networkCardIndex === 0 && iface.deviceIndex === 0;
@@ -401,5 +403,25 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     if (unencrypted.length > 0) {
       Annotations.of(this).addWarningV2('cdk-efa:ebs-unencrypted', `EBS volumes ${unencrypted.join(', ')} are not encrypted; pass encrypted: true in BlockDeviceVolume.ebs(), or turn on EBS encryption by default for the account.`);
     }
+  }
+}
+
+/**
+ * `Connections` that also keep their security group IDs in one array, updated in place when a group is added, so that
+ * every interface of a launch template can share it. aws-cdk-lib's `Connections` constructor does not call
+ * `addSecurityGroup`, so the override runs only for groups added later.
+ */
+class EfaConnections extends Connections {
+  /** The IDs of `securityGroups`, in order; always the same array object. */
+  public readonly securityGroupIds: string[];
+
+  constructor(securityGroups: ISecurityGroup[]) {
+    super({ securityGroups });
+    this.securityGroupIds = securityGroups.map((sg) => sg.securityGroupId);
+  }
+
+  public addSecurityGroup(...securityGroups: ISecurityGroup[]): void {
+    super.addSecurityGroup(...securityGroups);
+    this.securityGroupIds.splice(0, this.securityGroupIds.length, ...this.securityGroups.map((sg) => sg.securityGroupId));
   }
 }

@@ -176,13 +176,33 @@ export class EfaCluster {
       return false;
     }
     if (this.v2 !== undefined) {
-      if (this.v2.kubectlProvider === undefined && this.v2.kubectlProviderOptions === undefined) {
-        throw efaError('no-kubectl-provider', `EKS cluster ${this.cluster.node.path} has no kubectl provider, so cdk-efa cannot install the ${settings.chart} Helm chart; set kubectlProviderOptions on the cluster (or kubectlProvider when importing it), or pass kubernetesPlugin: EfaKubernetesPlugin.NONE and install the chart yourself.`);
-      }
+      this.requireKubectlProvider(`install the ${settings.chart} Helm chart`, 'or pass kubernetesPlugin: EfaKubernetesPlugin.NONE and install the chart yourself');
       new (eksV2().HelmChart)(this.cluster as Construct, id, { ...settings, cluster: this.v2 });
     } else {
       new (eksV1().HelmChart)(this.cluster as Construct, id, { ...settings, cluster: this.v1! });
     }
     return true;
+  }
+
+  /**
+   * Applies Kubernetes manifests to the cluster with the module's own `KubernetesManifest`, as a child of `scope` with
+   * construct ID `id`. `what` names the manifests in the `no-kubectl-provider` error, `alternative` says how to do
+   * without cdk-efa applying them.
+   *
+   * @internal
+   */
+  public _addManifest(scope: Construct, id: string, manifest: Record<string, unknown>[], what: string, alternative: string): IConstruct {
+    if (this.v2 !== undefined) {
+      this.requireKubectlProvider(`apply ${what}`, alternative);
+      return new (eksV2().KubernetesManifest)(scope, id, { cluster: this.v2, manifest });
+    }
+    return new (eksV1().KubernetesManifest)(scope, id, { cluster: this.v1!, manifest });
+  }
+
+  /** aws-eks-v2 applies charts and manifests through the cluster's kubectl provider, which is optional there. */
+  private requireKubectlProvider(action: string, alternative: string): void {
+    if (this.v2!.kubectlProvider === undefined && this.v2!.kubectlProviderOptions === undefined) {
+      throw efaError('no-kubectl-provider', `EKS cluster ${this.cluster.node.path} has no kubectl provider, so cdk-efa cannot ${action}; set kubectlProviderOptions on the cluster (or kubectlProvider when importing it), ${alternative}.`);
+    }
   }
 }
