@@ -7,15 +7,18 @@ import type { LayoutFigures, LayoutReport, LayoutReportSummary } from './layout-
 import { columnWidths, layoutSummaryText, layoutTableLines, plural, textTable } from './layout-table';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
-import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
+import { EfaLayout, EfaLayoutOptions, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { NetworkInterfaceSpec } from '../core/network-interface';
 import { efaError } from '../core/private/errors';
 
 /*
- * Only `inspect` runs the checks' rules on templates, and only `report` compares layouts: their modules are loaded on
- * first use, so that `layout` and `instance-types` start with the core alone (the capability table and the layout
- * engine), and `report` with the core and its report.
+ * Only `inspect` runs the checks' rules on templates, only `report` compares layouts, and only `layout --format
+ * karpenter` writes YAML: their modules are loaded on first use, so that `layout` and `instance-types` start with the
+ * core alone (the capability table and the layout engine), `report` with the core and its report, and the `yaml`
+ * package loads for the karpenter format only. No command loads an aws-cdk-lib construct module.
  */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const karpenterYaml = (): typeof import('./karpenter-yaml') => require('./karpenter-yaml');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const layoutReports = (): typeof import('./layout-report') => require('./layout-report');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -339,20 +342,28 @@ function buildProgram(io: CliOutput): Command {
   const format = () => new Option('--format <format>', 'output format').choices(['table', 'json']).default('table');
 
   program.command('layout')
-    .description("print AWS's recommended EFA layout of an instance type, as CloudFormation NetworkInterfaces entries")
+    .description("print AWS's recommended EFA layout of an instance type: a table, CloudFormation NetworkInterfaces entries "
+      + '(--format json), or the networkInterfaces list of a Karpenter EC2NodeClass (--format karpenter)')
     .argument('<instance-type>', 'for example p5.48xlarge')
     .option('--efa-count <n>', 'number of EFA interfaces (default: the most the type allows)', parseCount)
     .addOption(new Option('--primary <primary>', 'primary interface: ENA (recommended) or EFA with ENA').choices(['ena', 'efa']))
     .addOption(new Option('--profile <profile>', 'single-ip (AWS use case 1) or max-bandwidth (use case 2)').choices(['single-ip', 'max-bandwidth']))
     .option('--ena-cards <cards>', 'comma-separated network cards that get an extra ENA, for example 4,8', parseCardList)
-    .addOption(format())
+    .addOption(new Option('--format <format>', 'output format: table, json (CloudFormation NetworkInterfaces entries) '
+      + 'or karpenter (networkInterfaces YAML for a Karpenter EC2NodeClass spec, Karpenter v1.11 or later)')
+      .choices(['table', 'json', 'karpenter']).default('table'))
     .option('--verbose', 'with --format table: one row per network interface instead of one per run of cards')
     .action((instanceType: string, options: LayoutCommandOptions) => {
-      const layout = EfaLayout.forInstanceType(instanceType, {
+      const layoutOptions: EfaLayoutOptions = {
         efaCount: options.efaCount,
         primaryInterface: options.primary === undefined ? undefined : options.primary as PrimaryInterface,
         profile: profileFrom(options),
-      });
+      };
+      if (options.format === 'karpenter') {
+        io.out(karpenterYaml().karpenterLayoutYaml(instanceType, layoutOptions));
+        return;
+      }
+      const layout = EfaLayout.forInstanceType(instanceType, layoutOptions);
       if (options.format === 'json') {
         io.out(JSON.stringify(layout.interfaces.map(toCloudFormation), undefined, 2) + '\n');
       } else {

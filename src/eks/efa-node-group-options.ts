@@ -241,7 +241,8 @@ export interface EfaNodeGroupOptions {
    * installed once, and a node group that asks for another version is refused (`cdk-efa:plugin-chart-version-conflict`,
    * naming both versions) rather than silently getting the first one.
    *
-   * @default - `DRA_DRIVER` when the cluster's Kubernetes version is known and at least 1.34, else `DEVICE_PLUGIN`
+   * @default - the plugin the cluster already gets from another EFA node group or Karpenter node pool; else
+   * `DRA_DRIVER` when the cluster's Kubernetes version is known and at least 1.34, and `DEVICE_PLUGIN` otherwise
    * @throws `cdk-efa:both-efa-plugins`, `cdk-efa:plugin-chart-version-conflict`, `cdk-efa:dra-needs-1-34`
    * @see https://docs.aws.amazon.com/eks/latest/userguide/device-management-efa.html
    */

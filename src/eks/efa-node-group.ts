@@ -19,7 +19,7 @@ import { acknowledgeNagRules, managedPolicyRule } from './private/nag';
 import { EFA_SUPPORTED_LABEL, choosePlugin } from './private/plugin-chart';
 import { chooseSubnet, subnetRequestProblems, warnOnIpBudget } from './private/subnet-choice';
 import { Problem, definedKeys, echo, efaError, throwIfProblems } from '../core/private/errors';
-import { mixedP4Problem } from '../core/private/fleet-rules';
+import { mixedLayoutsProblem, mixedP4Problem } from '../core/private/fleet-rules';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
 
@@ -353,19 +353,10 @@ function hugepagesProblems(count: number | undefined, amiType: eksv2.NodegroupAm
 }
 
 function checkSameLayout(scope: Construct, capabilities: InstanceTypeCapabilities[], layout: EfaLayout, options: EfaLayoutOptions): void {
-  if (capabilities.length < 2) {
-    return;
-  }
-  const render = (l: EfaLayout) => l.interfaces.map((i) => `${i.networkCardIndex}/${i.deviceIndex} ${i.interfaceType}`);
-  const reference = render(layout);
-  const differences = capabilities.slice(1).flatMap((caps) => {
-    const other = render(EfaLayout.recommended(caps, options));
-    const missing = reference.filter((i) => !other.includes(i));
-    const extra = other.filter((i) => !reference.includes(i));
-    return missing.length + extra.length === 0 ? [] : [`${caps.instanceType} lacks [${missing.join(', ')}] and adds [${extra.join(', ')}] compared with ${layout.instanceType}`];
-  });
-  if (differences.length > 0) {
-    throw efaError('mixed-layouts', `EfaNodeGroup ${scope.node.path} mixes instance types whose EFA layouts differ, but one launch template serves them all: ${differences.join('; ')}. Put each layout in its own node group.`);
+  const others = capabilities.slice(1).map((caps) => EfaLayout.recommended(caps, options));
+  const problem = mixedLayoutsProblem([layout, ...others], 'one launch template', 'its own node group');
+  if (problem !== undefined) {
+    throw efaError(problem.id, `EfaNodeGroup ${scope.node.path} ${problem.message}`);
   }
 }
 

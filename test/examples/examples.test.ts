@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { EfaEksExampleStack } from '../../examples/eks';
 import { EfaLaunchTemplatesExampleStack } from '../../examples/launch-templates';
-import { EfaChecks, EfaLaunchTemplate, EfaNodeGroup, EfaSecurityGroup } from '../../src';
+import { EfaChecks, EfaKarpenterNodePool, EfaLaunchTemplate, EfaNodeGroup, EfaResourceClaimTemplate, EfaSecurityGroup } from '../../src';
 import { HAS_VALIDATIONS } from '../cdk-version';
 
 /** The example app, as examples/app.ts builds it. */
@@ -25,6 +25,7 @@ function exampleApp(outdir?: string): { app: App; stacks: Stack[] } {
 function libraryPaths(root: IConstruct): string[] {
   return root.node.findAll()
     .filter((c) => c instanceof EfaSecurityGroup || c instanceof EfaLaunchTemplate || c instanceof EfaNodeGroup
+      || c instanceof EfaKarpenterNodePool || c instanceof EfaResourceClaimTemplate
       || ['CdkEfaOfferingCheckProvider', 'CdkEfaOfferingCheckProviderScope', 'EfaDevicePlugin', 'EfaDraDriver'].includes(c.node.id))
     .map((c) => c.node.path);
 }

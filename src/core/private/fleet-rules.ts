@@ -1,5 +1,6 @@
 import { familyOf } from './aws-recommendations';
 import type { Problem } from './errors';
+import type { EfaLayout } from '../layout';
 import { Token } from './tokens';
 
 /**
@@ -46,5 +47,36 @@ export function publicIpProblem(networkInterfaceCount: number, associatePublicIp
   return {
     id: 'public-ip-with-multiple-interfaces',
     message: `asks for a public IP on a launch with ${networkInterfaceCount} network interfaces, but EC2 cannot assign a public IP when a launch has more than one network interface; launch into a private subnet (reach the internet through a NAT gateway, and the instances through a bastion or SSM), or use a single network interface.`,
+  };
+}
+
+/**
+ * `mixed-layouts`: instance types whose EFA layouts differ cannot share one interface list (one launch template of a
+ * node group, one `EC2NodeClass` of a Karpenter node pool).
+ *
+ * @param layouts the layout of each instance type, the first being the one the others are compared with.
+ * @param servedBy what carries the one interface list, for example `one launch template`.
+ * @param splitInto where each layout should go instead, for example `its own node group`.
+ * @returns the problem, listing what each type lacks and adds, or undefined when all layouts are the same.
+ */
+export function mixedLayoutsProblem(layouts: EfaLayout[], servedBy: string, splitInto: string): Problem | undefined {
+  if (layouts.length < 2) {
+    return undefined;
+  }
+  const render = (l: EfaLayout) => l.interfaces.map((i) => `${i.networkCardIndex}/${i.deviceIndex} ${i.interfaceType}`);
+  const [first, ...others] = layouts;
+  const reference = render(first);
+  const differences = others.flatMap((layout) => {
+    const other = render(layout);
+    const missing = reference.filter((i) => !other.includes(i));
+    const extra = other.filter((i) => !reference.includes(i));
+    return missing.length + extra.length === 0 ? [] : [`${layout.instanceType} lacks [${missing.join(', ')}] and adds [${extra.join(', ')}] compared with ${first.instanceType}`];
+  });
+  if (differences.length === 0) {
+    return undefined;
+  }
+  return {
+    id: 'mixed-layouts',
+    message: `mixes instance types whose EFA layouts differ, but ${servedBy} serves them all: ${differences.join('; ')}. Put each layout in ${splitInto}.`,
   };
 }
