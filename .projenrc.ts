@@ -43,7 +43,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   ],
 
   // src/**/*.lambda.ts handlers are bundled with esbuild into assets/ and get a generated Function construct next to
-  // them (src/eks/offering-check.lambda.ts: assets/eks/offering-check.lambda/, src/eks/offering-check-function.ts).
+  // them (src/ec2/offering-check.lambda.ts: assets/ec2/offering-check.lambda/, src/ec2/offering-check-function.ts).
   lambdaOptions: {
     runtime: awscdk.LambdaRuntime.NODEJS_24_X,
     awsSdkConnectionReuse: false,

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { EfaCluster, EfaDeviceAlignment, EfaKarpenterNodePool, EfaKubernetesPlugin, EfaResourceClaimTemplate } from '../src';
+import { EfaCapacity, EfaCluster, EfaDeviceAlignment, EfaKarpenterNodePool, EfaKubernetesPlugin, EfaResourceClaimTemplate } from '../src';
 
 /**
  * An EKS cluster (aws-eks-v2) with three EFA node groups: p5.48xlarge, a p5.48xlarge Capacity Block, and trn2.48xlarge.
@@ -43,8 +43,7 @@ export class EfaEksExampleStack extends Stack {
     efaCluster.addEfaNodeGroup('P5CapacityBlock', {
       instanceTypes: [new ec2.InstanceType('p5.48xlarge')],
       subnet: vpc.privateSubnets[0],
-      capacityType: eks.CapacityType.CAPACITY_BLOCK,
-      capacityReservationId: 'cr-0123456789abcdef0',
+      capacity: EfaCapacity.capacityBlock('cr-0123456789abcdef0'),
       minSize: 0,
       desiredSize: 0,
       maxSize: 2,

@@ -6,6 +6,7 @@ export * from './core/layout';
 export * from './core/karpenter';
 export * from './ec2/efa-security-group';
 export * from './ec2/placement';
+export * from './ec2/capacity';
 export * from './ec2/efa-launch-template';
 export * from './eks/efa-cluster';
 export * from './eks/efa-kubernetes-plugin';

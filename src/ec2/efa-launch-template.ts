@@ -5,12 +5,14 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { EfaCapacity } from './capacity';
 import { EfaSecurityGroup } from './efa-security-group';
 import { EfaPlacement } from './placement';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { InterfaceType, NetworkInterfaceSpec } from '../core/network-interface';
+import { defaultPlacement } from './private/capacity-rules';
 import { launchTemplateProblems } from './private/launch-template-rules';
 import { Problem, definedKeys, throwIfProblems } from '../core/private/errors';
 import { publicIpProblem } from '../core/private/fleet-rules';
@@ -99,32 +101,46 @@ export interface EfaLaunchTemplateProps {
   /**
    * The placement group.
    *
-   * A new cluster group (`EfaPlacement.cluster()`) cannot be combined with `capacityReservationId`: the reservation's
-   * capacity is not in a group created after it. Use the reservation's own group with `fromPlacementGroup()`, or
-   * `none()`.
+   * A new cluster group (`EfaPlacement.cluster()`) cannot be combined with a reservation: the reservation's capacity is
+   * not in a group created after it. Use the reservation's own group with `fromPlacementGroup()`, or `none()`.
    *
-   * @default - `EfaPlacement.cluster()`, or `EfaPlacement.none()` when `capacityReservationId` is set
+   * @default - `EfaPlacement.cluster()`, or `EfaPlacement.none()` when `capacity` is a reservation
+   * @throws `cdk-efa:placement-group-with-reservation` for `EfaPlacement.cluster()` with a reservation
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/placement-strategies.html#placement-groups-cluster
    */
   readonly placement?: EfaPlacement;
+
+  /**
+   * Which capacity the instances launch into. A reservation sets
+   * `CapacityReservationSpecification.CapacityReservationTarget`; a Capacity Block also sets
+   * `InstanceMarketOptions.MarketType: capacity-block` and needs the instance type in the template
+   * (`includeInstanceType` not false), because a Capacity Block reserves one instance type. An `EfaNodeGroup` given
+   * this template defaults its `capacityType` to `CAPACITY_BLOCK` for a Capacity Block.
+   *
+   * @default - `EfaCapacity.onDemand()`, or what the deprecated `capacityReservationId` and `capacityBlock` describe
+   * @throws `cdk-efa:capacity-block-without-instance-type` for a Capacity Block with `includeInstanceType: false`;
+   *         `cdk-efa:conflicting-capacity-options` together with `capacityReservationId` or `capacityBlock`
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
+   */
+  readonly capacity?: EfaCapacity;
 
   /**
    * Launch into this On-Demand Capacity Reservation or Capacity Block
    * (`CapacityReservationSpecification.CapacityReservationTarget`).
    *
    * @default - no reservation
-   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
+   * @deprecated use `capacity: EfaCapacity.reservation(id)` or `EfaCapacity.capacityBlock(id)`
+   * @throws `cdk-efa:invalid-capacity-reservation-id` when it is not `cr-` followed by 17 hexadecimal digits
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-launch.html
    */
   readonly capacityReservationId?: string;
 
   /**
-   * Whether `capacityReservationId` is a Capacity Block for ML: sets `InstanceMarketOptions.MarketType` to
-   * `capacity-block`. Requires `capacityReservationId`, and the instance type in the template (`includeInstanceType`
-   * not false): a Capacity Block reserves one instance type. An `EfaNodeGroup` given this template defaults its
-   * `capacityType` to `CAPACITY_BLOCK`.
+   * Whether `capacityReservationId` is a Capacity Block for ML.
    *
    * @default false
-   * @throws `cdk-efa:capacity-block-without-reservation` without `capacityReservationId`;
-   *         `cdk-efa:capacity-block-without-instance-type` with `includeInstanceType: false`
+   * @deprecated use `capacity: EfaCapacity.capacityBlock(id)`
+   * @throws `cdk-efa:capacity-block-without-reservation` without `capacityReservationId`
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-blocks-launch.html
    */
   readonly capacityBlock?: boolean;
@@ -309,6 +325,13 @@ export class EfaLaunchTemplate extends LaunchTemplate {
    */
   public readonly capacityBlock: boolean;
 
+  /**
+   * Which capacity the instances launch into.
+   *
+   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/capacity-reservations-launch.html
+   */
+  public readonly capacity: EfaCapacity;
+
   private readonly efaConnections: EfaConnections;
 
   constructor(scope: Construct, id: string, props: EfaLaunchTemplateProps) {
@@ -336,10 +359,10 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     }
     this.efaConnections = new EfaConnections([this.efaSecurityGroup, ...(props.additionalSecurityGroups ?? [])]);
 
-    const reserved = props.capacityReservationId !== undefined;
-    this.placementGroup = (props.placement ?? (reserved ? EfaPlacement.none() : EfaPlacement.cluster()))._bind(this);
-    this.capacityReservationId = props.capacityReservationId;
-    this.capacityBlock = props.capacityBlock === true;
+    this.capacity = EfaCapacity._of(props);
+    this.placementGroup = (props.placement ?? defaultPlacement(this.capacity))._bind(this);
+    this.capacityReservationId = this.capacity.capacityReservationId;
+    this.capacityBlock = this.capacity.isCapacityBlock;
 
     this.warnOnUnencryptedVolumes(props.blockDevices);
 
@@ -350,8 +373,8 @@ export class EfaLaunchTemplate extends LaunchTemplate {
       ...data,
       networkInterfaces: this.renderNetworkInterfaces(props),
       placement: this.placementGroup === undefined ? data.placement : { groupName: this.placementGroup.placementGroupName },
-      capacityReservationSpecification: props.capacityReservationId === undefined ? undefined : {
-        capacityReservationTarget: { capacityReservationId: props.capacityReservationId },
+      capacityReservationSpecification: this.capacityReservationId === undefined ? undefined : {
+        capacityReservationTarget: { capacityReservationId: this.capacityReservationId },
       },
       instanceMarketOptions: this.capacityBlock ? { marketType: 'capacity-block' } : data.instanceMarketOptions,
     };

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Names, Token } from 'aws-cdk-lib';
+import { CustomResource, Names, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 // Types only, erased at run time: importing cdk-efa loads no EKS or IAM module (see private/lazy-modules.ts).
 import type * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
@@ -7,16 +7,18 @@ import { Construct, IConstruct } from 'constructs';
 // A type only: the cluster module loads the EKS modules lazily, and this module needs none of its values.
 import type { EfaCluster } from './efa-cluster';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
-import { offeringCheck } from './offering-check';
 import { EFA_SUPPORTED_LABEL, choosePlugin, hasDraDriver, karpenterWithDraDriverProblem } from './private/plugin-chart';
-import { chooseSubnet, subnetRequestProblems } from './private/subnet-choice';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaKarpenterLayout, KarpenterNetworkInterface } from '../core/karpenter';
 import { EfaLayout, LayoutProfile, PrimaryInterface } from '../core/layout';
 import { Problem, describeProblem, echo, throwIfProblems } from '../core/private/errors';
 import { mixedLayoutsProblem, mixedP4Problem } from '../core/private/fleet-rules';
+import { EfaCapacity } from '../ec2/capacity';
+import { offeringCheck } from '../ec2/offering-check';
 import { EfaPlacement } from '../ec2/placement';
+import { defaultPlacement } from '../ec2/private/capacity-rules';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
+import { chooseSubnet, subnetRequestProblems, warnIfReservationZoneUnchecked } from '../ec2/private/subnet-choice';
 
 /**
  * A Karpenter capacity type (the `karpenter.sh/capacity-type` node label a NodePool's requirements select).
@@ -123,7 +125,7 @@ export interface EfaKarpenterNodePoolProps {
 
   /**
    * Check at deploy time, before the node class is applied, that the subnet's Availability Zone offers the instance
-   * types (and, with `capacityReservationId`, choose or verify a subnet in the reservation's zone), as `EfaNodeGroup`
+   * types (and, with a reservation as `capacity`, choose or verify a subnet in the reservation's zone), as `EfaNodeGroup`
    * does.
    *
    * @default true
@@ -136,25 +138,26 @@ export interface EfaKarpenterNodePoolProps {
    * Capacity Blocks need `EfaPlacement.none()` or the reservation's own group.
    *
    * @default - `EfaPlacement.cluster()`; `EfaPlacement.none()` with a capacity reservation
-   * @throws `cdk-efa:placement-group-with-reservation` for `EfaPlacement.cluster()` with `capacityReservationId`
+   * @throws `cdk-efa:placement-group-with-reservation` for `EfaPlacement.cluster()` with a reservation as `capacity`
    * @see https://karpenter.sh/docs/concepts/nodeclasses/#specplacementgroupselector
    */
   readonly placement?: EfaPlacement;
 
   /**
-   * The On-Demand Capacity Reservation or Capacity Block to launch into (`cr-…`): the `EC2NodeClass`'s
-   * `capacityReservationSelectorTerms`. Karpenter launches into it as capacity type `reserved`.
+   * Which capacity the nodes launch into. A reservation (`EfaCapacity.reservation(id)`, or a Capacity Block with
+   * `EfaCapacity.capacityBlock(id)`) becomes the `EC2NodeClass`'s `capacityReservationSelectorTerms`, and Karpenter
+   * launches into it as capacity type `reserved`; Karpenter tells ODCRs and Capacity Blocks apart itself.
    *
-   * @default - none
+   * @default EfaCapacity.onDemand()
    * @see https://karpenter.sh/docs/tasks/odcrs/
    */
-  readonly capacityReservationId?: string;
+  readonly capacity?: EfaCapacity;
 
   /**
    * The capacity types the NodePool may launch (its `karpenter.sh/capacity-type` requirement). Karpenter prefers
    * reserved capacity, then On-Demand, then Spot, among those listed.
    *
-   * @default - `[RESERVED]` with `capacityReservationId`, else `[ON_DEMAND]`
+   * @default - `[RESERVED]` with a reservation as `capacity`, else `[ON_DEMAND]`
    * @throws `cdk-efa:karpenter-invalid-capacity-types` when empty, `RESERVED` without a reservation, or a reservation
    *         without `RESERVED`
    */
@@ -314,7 +317,8 @@ export class EfaKarpenterNodePool extends Construct {
     // options themselves); then every problem of the props, in one pass that throws once.
     const layoutOptions = { efaCount: props.efaCount, profile: props.profile, primaryInterface: props.primaryInterface };
     const layouts = names.map((name) => EfaKarpenterLayout.forCapabilities(EfaInstanceTypes.lookup(name), layoutOptions));
-    const reservationId = props.capacityReservationId;
+    const capacity = props.capacity ?? EfaCapacity.onDemand();
+    const reservationId = capacity.capacityReservationId;
     const capacityTypes = props.capacityTypes ?? [reservationId === undefined ? KarpenterCapacityType.ON_DEMAND : KarpenterCapacityType.RESERVED];
     const check = props.offeringCheck !== false;
     const subnetRequest = {
@@ -331,7 +335,7 @@ export class EfaKarpenterNodePool extends Construct {
       ...optional(mixedLayoutsProblem(layouts.map((l) => l.layout), 'one EC2NodeClass', 'its own EfaKarpenterNodePool')),
       ...optional(mixedP4Problem(names)),
       ...capacityTypeProblems(capacityTypes, reservationId),
-      ...launchTemplateProblems({ capacityReservationId: reservationId, placement: props.placement, rootVolumeSizeGiB: props.rootVolumeSizeGiB }),
+      ...launchTemplateProblems({ capacity, placement: props.placement, rootVolumeSizeGiB: props.rootVolumeSizeGiB }),
       ...subnetRequestProblems(subnetRequest, check),
       ...nameProblems({ nodeClassName: props.nodeClassName, nodePoolName: props.nodePoolName }),
       ...aliasProblems(alias),
@@ -351,16 +355,15 @@ export class EfaKarpenterNodePool extends Construct {
       validate: () => (hasDraDriver(cluster.cluster) ? [describeProblem(karpenterWithDraDriverProblem(cluster.cluster))] : []),
     });
 
-    const placementGroup = (props.placement ?? (reservationId === undefined ? EfaPlacement.cluster() : EfaPlacement.none()))._bind(this);
+    const placementGroup = (props.placement ?? defaultPlacement(capacity))._bind(this);
     this.placementGroupName = placementGroup?.placementGroupName;
 
     const subnet = chooseSubnet(this, cluster.vpc, subnetRequest, {
+      construct: 'EfaKarpenterNodePool',
       multipleInterfaces: this.layout.interfaces.length > 1,
       checkChooses: check && reservationId !== undefined,
     });
-    if (reservationId !== undefined && !check) {
-      Annotations.of(this).addWarningV2('cdk-efa:reservation-zone-unchecked', `The Karpenter node pool launches into capacity reservation ${echo(reservationId)}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.subnets[0].node.path} is in that zone; a subnet in another zone leaves the pool without reserved capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
-    }
+    warnIfReservationZoneUnchecked(this, 'EfaKarpenterNodePool', reservationId, subnet.subnets[0], check);
     let zone: string | undefined;
     if (check) {
       this.subnetId = offeringCheck(this, subnet.subnetIds, instanceTypes, props.availabilityZoneId, reservationId);
@@ -460,9 +463,9 @@ function capacityTypeProblems(types: KarpenterCapacityType[], reservationId: str
     const what = types.length === 0 ? 'an empty list, which matches no capacity' : `${unknown.map((t) => echo(t)).join(', ')}, not a KarpenterCapacityType`;
     problems.push({ id: 'karpenter-invalid-capacity-types', message: `has capacityTypes ${what}; give one or more of KarpenterCapacityType.ON_DEMAND, SPOT and RESERVED, or leave it unset.` });
   } else if (types.includes(KarpenterCapacityType.RESERVED) && reservationId === undefined) {
-    problems.push({ id: 'karpenter-invalid-capacity-types', message: 'has capacity type RESERVED but no capacityReservationId, so the node class selects no reservation and Karpenter finds no reserved capacity; pass the reservation\'s ID (cr-…), or use ON_DEMAND.' });
+    problems.push({ id: 'karpenter-invalid-capacity-types', message: 'has capacity type RESERVED but no reservation as capacity, so the node class selects no reservation and Karpenter finds no reserved capacity; pass capacity: EfaCapacity.reservation(\'cr-…\') (or capacityBlock), or use ON_DEMAND.' });
   } else if (reservationId !== undefined && !types.includes(KarpenterCapacityType.RESERVED)) {
-    problems.push({ id: 'karpenter-invalid-capacity-types', message: `launches into capacity reservation ${echo(reservationId)} but its capacityTypes (${types.join(', ')}) leave out RESERVED, and Karpenter launches into a reservation only as capacity type 'reserved'; add KarpenterCapacityType.RESERVED, or remove capacityReservationId.` });
+    problems.push({ id: 'karpenter-invalid-capacity-types', message: `launches into capacity reservation ${echo(reservationId)} but its capacityTypes (${types.join(', ')}) leave out RESERVED, and Karpenter launches into a reservation only as capacity type 'reserved'; add KarpenterCapacityType.RESERVED, or launch On-Demand (EfaCapacity.onDemand()).` });
   }
   return problems;
 }

@@ -5,6 +5,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { LayoutProfile, PrimaryInterface } from '../core/layout';
+import { EfaCapacity } from '../ec2/capacity';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
 import { EfaPlacement } from '../ec2/placement';
 
@@ -64,9 +65,9 @@ export interface EfaNodeGroupOptions {
 
   /**
    * A launch template of your own, instead of the one the node group creates. It must have no instance profile
-   * (`role`). Cannot be combined with the layout options, `placement`, `capacityReservationId`, `securityGroup`,
-   * `hugepages2MiCount` or `rootVolumeSizeGiB`, which shape the created template. Its capacity reservation and
-   * Capacity Block setting (`capacityBlock: true`) apply to the node group.
+   * (`role`). Cannot be combined with the layout options, `placement`, `capacity`, `capacityReservationId`,
+   * `securityGroup`, `hugepages2MiCount` or `rootVolumeSizeGiB`, which shape the created template. Its `capacity`
+   * (a reservation or a Capacity Block) applies to the node group.
    *
    * @default - an `EfaLaunchTemplate` with construct ID `LaunchTemplate`
    */
@@ -145,20 +146,33 @@ export interface EfaNodeGroupOptions {
 
   /**
    * The capacity type. `CAPACITY_BLOCK` needs a launch template for a Capacity Block: the created one is, given
-   * `capacityReservationId`; your own one needs `capacityBlock: true` (`cdk-efa:capacity-type-mismatch`). `SPOT`
-   * cannot launch into a capacity reservation, which serves On-Demand instances (`cdk-efa:spot-with-capacity-reservation`).
+   * `capacity: EfaCapacity.capacityBlock(id)`; your own one needs that capacity (`cdk-efa:capacity-type-mismatch`).
+   * `SPOT` cannot launch into a capacity reservation, which serves On-Demand instances
+   * (`cdk-efa:spot-with-capacity-reservation`).
    *
-   * @default - `CAPACITY_BLOCK` when `launchTemplate` is for a Capacity Block, else `ON_DEMAND`
+   * @default - `CAPACITY_BLOCK` when `capacity` (or `launchTemplate`'s) is a Capacity Block, else `ON_DEMAND`
    * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
    */
   readonly capacityType?: eksv2.CapacityType;
 
   /**
-   * The On-Demand Capacity Reservation or Capacity Block to launch into (`cr-…`), put in the created launch template.
-   * Required with `capacityType: CAPACITY_BLOCK`, unless your `launchTemplate` carries it. The subnet must be in the
-   * reservation's Availability Zone: the offering check reads the reservation and chooses, or verifies, the subnet.
+   * Which capacity the nodes launch into: On-Demand, an On-Demand Capacity Reservation or a Capacity Block, put in the
+   * created launch template. A reservation's nodes get no new placement group by default, and their subnet must be in
+   * the reservation's Availability Zone: the offering check reads the reservation and chooses, or verifies, the
+   * subnet.
+   *
+   * @default - `EfaCapacity.onDemand()`, or what the deprecated `capacityReservationId` describes
+   * @throws `cdk-efa:conflicting-capacity-options` together with `capacityReservationId`
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
+   */
+  readonly capacity?: EfaCapacity;
+
+  /**
+   * The On-Demand Capacity Reservation or Capacity Block to launch into (`cr-…`); with `capacityType:
+   * CAPACITY_BLOCK` it is a Capacity Block.
    *
    * @default - none
+   * @deprecated use `capacity: EfaCapacity.reservation(id)` or `EfaCapacity.capacityBlock(id)`
    * @see https://docs.aws.amazon.com/eks/latest/userguide/capacity-blocks-mng.html
    */
   readonly capacityReservationId?: string;

@@ -8,20 +8,21 @@ import { Construct } from 'constructs';
 import type { EfaCluster } from './efa-cluster';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { EfaNodeGroupOptions } from './efa-node-group-options';
-import { offeringCheck } from './offering-check';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaKubernetesLayout, EfaKubernetesPodOptions, EfaLayout, EfaLayoutOptions } from '../core/layout';
 import { InterfaceType } from '../core/network-interface';
 import { amiTypeFindings, amiTypeFor } from './private/ami-types';
 import { eksV2 } from './private/lazy-modules';
-import { acknowledgeNagRules, managedPolicyRule } from './private/nag';
 import { EFA_SUPPORTED_LABEL, choosePlugin } from './private/plugin-chart';
-import { chooseSubnet, subnetRequestProblems, warnOnIpBudget } from './private/subnet-choice';
 import { Problem, definedKeys, echo, efaError, throwIfProblems } from '../core/private/errors';
 import { mixedLayoutsProblem, mixedP4Problem } from '../core/private/fleet-rules';
+import { EfaCapacity } from '../ec2/capacity';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
+import { offeringCheck } from '../ec2/offering-check';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
+import { acknowledgeNagRules, managedPolicyRule } from '../ec2/private/nag';
+import { chooseSubnet, subnetRequestProblems, warnIfReservationZoneUnchecked, warnOnIpBudget } from '../ec2/private/subnet-choice';
 
 /**
  * Properties of an `EfaNodeGroup`.
@@ -83,7 +84,13 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     const capabilities = capabilitiesOf(instanceTypes, props.capabilities, given);
     const scaling = scalingOf(props);
     const { CapacityType } = eksV2();
-    const capacityType = props.capacityType ?? (given?.capacityBlock ? CapacityType.CAPACITY_BLOCK : CapacityType.ON_DEMAND);
+    // The deprecated capacityReservationId is a Capacity Block when capacityType says so.
+    const capacity = given?.capacity ?? EfaCapacity._of({
+      capacity: props.capacity,
+      capacityReservationId: props.capacityReservationId,
+      capacityBlock: props.capacityReservationId !== undefined && props.capacityType === CapacityType.CAPACITY_BLOCK ? true : undefined,
+    });
+    const capacityType = props.capacityType ?? (capacity.isCapacityBlock ? CapacityType.CAPACITY_BLOCK : CapacityType.ON_DEMAND);
     const amiType = props.amiType ?? sameAmiType(capabilities);
     const amiFindings = props.amiType === undefined ? { errors: [], warnings: [] } : amiTypeFindings(props.amiType, capabilities);
     const check = props.offeringCheck !== false;
@@ -101,7 +108,7 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       ...amiFindings.errors,
       ...hugepagesProblems(props.hugepages2MiCount, amiType),
       ...(mixedP4 === undefined ? [] : [mixedP4]),
-      ...capacityProblems(props, given, capacityType, instanceTypes.length),
+      ...capacityProblems(props, given, capacity, capacityType, instanceTypes.length),
       ...subnetRequestProblems(subnetRequest, check),
       ...plugin.problems,
     ]);
@@ -132,8 +139,7 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       placement: props.placement,
       // The launch template owns the Capacity Block rules (a reservation, one instance type); this node group checked
       // them above with the launch template's own rule functions, and only asks the template afterwards.
-      capacityReservationId: props.capacityReservationId,
-      capacityBlock: capacityType === CapacityType.CAPACITY_BLOCK,
+      capacity,
       // Bottlerocket's /dev/xvda is its OS volume; images and data live on /dev/xvdb.
       rootDeviceName: this.amiType.startsWith('BOTTLEROCKET') ? '/dev/xvdb' : undefined,
       rootVolumeSizeGiB: props.rootVolumeSizeGiB,
@@ -147,13 +153,12 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
 
     const reservationId = this.launchTemplate.capacityReservationId;
     const subnet = chooseSubnet(this, cluster.vpc, subnetRequest, {
+      construct: 'EfaNodeGroup',
       multipleInterfaces: this.layout.interfaces.length > 1,
       // The deploy-time check chooses among the candidates the one in the reservation's Availability Zone.
       checkChooses: check && reservationId !== undefined,
     });
-    if (reservationId !== undefined && !check) {
-      Annotations.of(this).addWarningV2('cdk-efa:reservation-zone-unchecked', `The node group launches into capacity reservation ${echo(reservationId)}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.subnets[0].node.path} is in that zone; a subnet in another zone leaves the node group without capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
-    }
+    warnIfReservationZoneUnchecked(this, 'EfaNodeGroup', reservationId, subnet.subnets[0], check);
     this.subnetId = check
       ? offeringCheck(this, subnet.subnetIds, instanceTypes, props.availabilityZoneId, reservationId)
       : subnet.subnetIds[0];
@@ -238,6 +243,7 @@ function launchTemplateOptionProblems(props: EfaNodeGroupProps): Problem[] {
     primaryInterface: props.primaryInterface,
     profile: props.profile,
     placement: props.placement,
+    capacity: props.capacity,
     capacityReservationId: props.capacityReservationId,
     securityGroup: props.securityGroup,
     hugepages2MiCount: props.hugepages2MiCount,
@@ -301,27 +307,29 @@ function warnOnScaling(scope: Construct, scaling: Scaling, capacityType: eksv2.C
  * (`spot-with-capacity-reservation`).
  */
 function capacityProblems(
-  props: EfaNodeGroupProps, lt: EfaLaunchTemplate | undefined, capacityType: eksv2.CapacityType, typeCount: number,
+  props: EfaNodeGroupProps, lt: EfaLaunchTemplate | undefined, capacity: EfaCapacity, capacityType: eksv2.CapacityType, typeCount: number,
 ): Problem[] {
   const block = capacityType === eksV2().CapacityType.CAPACITY_BLOCK;
   const problems: Problem[] = [];
   if (lt === undefined) {
     problems.push(...launchTemplateProblems({
+      capacity: props.capacity,
       capacityReservationId: props.capacityReservationId,
-      capacityBlock: block,
+      capacityBlock: block && props.capacity === undefined ? true : undefined,
       includeInstanceType: typeCount === 1,
       placement: props.placement,
       rootVolumeSizeGiB: props.rootVolumeSizeGiB,
     }));
-  } else if (block !== lt.capacityBlock) {
+  }
+  if (block !== capacity.isCapacityBlock && (lt !== undefined || capacity.isReserved || props.capacity !== undefined)) {
+    const source = lt === undefined ? 'capacity' : `launch template ${lt.node.path}`;
     const why = block
-      ? `launch template ${lt.node.path} is not for a Capacity Block, and EKS launches a Capacity Block node group only from a template with the capacity-block market type; set capacityBlock: true and capacityReservationId on your EfaLaunchTemplate`
-      : `launch template ${lt.node.path} is for a Capacity Block (capacityBlock: true), which EKS serves only to a CAPACITY_BLOCK node group; leave capacityType unset (it follows the template) or set it to CAPACITY_BLOCK`;
+      ? `${source} is not a Capacity Block, and EKS launches a Capacity Block node group only from a template with the capacity-block market type; use capacity: EfaCapacity.capacityBlock(id)${lt === undefined ? '' : ' on your EfaLaunchTemplate'}`
+      : `${source} is a Capacity Block, which EKS serves only to a CAPACITY_BLOCK node group; leave capacityType unset (it follows the capacity) or set it to CAPACITY_BLOCK`;
     problems.push({ id: 'capacity-type-mismatch', message: `has capacityType ${capacityType}, but ${why}.` });
   }
-  const reservation = props.capacityReservationId ?? lt?.capacityReservationId;
-  if (capacityType === eksV2().CapacityType.SPOT && reservation !== undefined && !(lt?.capacityBlock ?? false)) {
-    problems.push({ id: 'spot-with-capacity-reservation', message: `has capacityType SPOT and launches into capacity reservation ${echo(reservation)}, but a capacity reservation serves On-Demand instances only, so Spot launches cannot use it; use capacityType ON_DEMAND (the default) with the reservation, or remove capacityReservationId for Spot.` });
+  if (capacityType === eksV2().CapacityType.SPOT && capacity.isReserved && !capacity.isCapacityBlock) {
+    problems.push({ id: 'spot-with-capacity-reservation', message: `has capacityType SPOT and launches into capacity reservation ${echo(capacity.capacityReservationId)}, but a capacity reservation serves On-Demand instances only, so Spot launches cannot use it; use capacityType ON_DEMAND (the default) with the reservation, or remove the reservation for Spot.` });
   }
   return problems;
 }

@@ -207,12 +207,12 @@ describe('EfaLaunchTemplate', () => {
 
 describe('EfaLaunchTemplate capacity and instance type', () => {
   test('targets an On-Demand Capacity Reservation without a placement group by default', () => {
-    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-1' });
+    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-0123456789abcdef1' });
     expect(lt.placementGroup).toBeUndefined();
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: {
-        CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: 'cr-1' } },
+        CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: 'cr-0123456789abcdef1' } },
         InstanceMarketOptions: Match.absent(),
       },
     });
@@ -221,22 +221,22 @@ describe('EfaLaunchTemplate capacity and instance type', () => {
   test('a reservation can use the group it was made in', () => {
     const { stack, vpc } = setup();
     const pg = ec2.PlacementGroup.fromPlacementGroupName(stack, 'PG', 'reserved-group');
-    new EfaLaunchTemplate(stack, 'LT', { vpc, instanceType: new ec2.InstanceType('p5.48xlarge'), capacityReservationId: 'cr-1', placement: EfaPlacement.fromPlacementGroup(pg) });
+    new EfaLaunchTemplate(stack, 'LT', { vpc, instanceType: new ec2.InstanceType('p5.48xlarge'), capacityReservationId: 'cr-0123456789abcdef1', placement: EfaPlacement.fromPlacementGroup(pg) });
     Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { Placement: { GroupName: 'reserved-group' } } });
   });
 
   test('a Capacity Block sets the capacity-block market type', () => {
-    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-1', capacityBlock: true });
+    const { template, lt } = launchTemplate({ capacityReservationId: 'cr-0123456789abcdef1', capacityBlock: true });
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { InstanceMarketOptions: { MarketType: 'capacity-block' } } });
     expect(lt.capacityBlock).toBe(true);
-    expect(lt.capacityReservationId).toBe('cr-1');
+    expect(lt.capacityReservationId).toBe('cr-0123456789abcdef1');
   });
 
   test('says what it launches into, for consumers such as EfaNodeGroup', () => {
     const { lt } = launchTemplate();
     expect(lt.capacityBlock).toBe(false);
     expect(lt.capacityReservationId).toBeUndefined();
-    expect(launchTemplate({ capacityReservationId: 'cr-2' }).lt.capacityBlock).toBe(false);
+    expect(launchTemplate({ capacityReservationId: 'cr-0123456789abcdef2' }).lt.capacityBlock).toBe(false);
   });
 
   test('rootDeviceName picks the volume rootVolumeSizeGiB sizes, for example Bottlerocket\'s data volume', () => {
@@ -259,12 +259,12 @@ describe('EfaLaunchTemplate errors', () => {
   });
 
   test('fails when capacityBlock leaves out the instance type', () => {
-    expect(() => launchTemplate({ capacityBlock: true, capacityReservationId: 'cr-1', includeInstanceType: false }))
-      .toThrow(/capacityBlock: true but leaves out its instance type.*cdk-efa:capacity-block-without-instance-type/);
+    expect(() => launchTemplate({ capacityBlock: true, capacityReservationId: 'cr-0123456789abcdef1', includeInstanceType: false }))
+      .toThrow(/launches into a Capacity Block but leaves out its instance type.*cdk-efa:capacity-block-without-instance-type/);
   });
 
   test('fails when a reservation is combined with a new cluster placement group', () => {
-    expect(() => launchTemplate({ capacityReservationId: 'cr-1', placement: EfaPlacement.cluster() })).toThrow(/cdk-efa:placement-group-with-reservation/);
+    expect(() => launchTemplate({ capacityReservationId: 'cr-0123456789abcdef1', placement: EfaPlacement.cluster() })).toThrow(/cdk-efa:placement-group-with-reservation/);
   });
 
   test('fails when a public IP is asked for with more than one interface', () => {

@@ -6,7 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  EfaCluster, EfaKarpenterNodePool, EfaKarpenterNodePoolProps, EfaKubernetesPlugin, EfaNodeGroup, EfaPlacement, KarpenterCapacityType,
+  EfaCapacity, EfaCluster, EfaKarpenterNodePool, EfaKarpenterNodePoolProps, EfaKubernetesPlugin, EfaNodeGroup, EfaPlacement, KarpenterCapacityType,
   LayoutProfile, PrimaryInterface,
 } from '../../src';
 
@@ -138,7 +138,7 @@ describe('EfaKarpenterNodePool EC2NodeClass', () => {
   });
 
   test('a capacity reservation: selector term, capacity type reserved, no placement group, and the offering check reads it', () => {
-    const { template, pool: p } = pool({ capacityReservationId: 'cr-0123456789abcdef0' });
+    const { template, pool: p } = pool({ capacity: EfaCapacity.reservation('cr-0123456789abcdef0') });
     const nodeClass = nodeClassOf(template);
     expect(nodeClass.spec.capacityReservationSelectorTerms).toEqual([{ id: 'cr-0123456789abcdef0' }]);
     expect(nodeClass.spec.placementGroupSelector).toBeUndefined();
@@ -149,7 +149,7 @@ describe('EfaKarpenterNodePool EC2NodeClass', () => {
   });
 
   test('reserved capacity can fall back to On-Demand', () => {
-    const { template } = pool({ capacityReservationId: 'cr-0123456789abcdef0', capacityTypes: [KarpenterCapacityType.RESERVED, KarpenterCapacityType.ON_DEMAND] });
+    const { template } = pool({ capacity: EfaCapacity.reservation('cr-0123456789abcdef0'), capacityTypes: [KarpenterCapacityType.RESERVED, KarpenterCapacityType.ON_DEMAND] });
     expect(nodePoolOf(template).spec.template.spec.requirements).toContainEqual({ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['reserved', 'on-demand'] });
   });
 
@@ -370,8 +370,8 @@ describe('EfaKarpenterNodePool errors', () => {
 
   test.each<[string, Partial<EfaKarpenterNodePoolProps>, RegExp]>([
     ['an empty list', { capacityTypes: [] }, /an empty list, which matches no capacity/],
-    ['RESERVED without a reservation', { capacityTypes: [KarpenterCapacityType.RESERVED] }, /RESERVED but no capacityReservationId/],
-    ['a reservation without RESERVED', { capacityReservationId: 'cr-1', capacityTypes: [KarpenterCapacityType.SPOT] }, /leave out RESERVED/],
+    ['RESERVED without a reservation', { capacityTypes: [KarpenterCapacityType.RESERVED] }, /RESERVED but no reservation as capacity/],
+    ['a reservation without RESERVED', { capacity: EfaCapacity.reservation('cr-0123456789abcdef1'), capacityTypes: [KarpenterCapacityType.SPOT] }, /leave out RESERVED/],
     ['an unknown capacity type', { capacityTypes: ['ondemand' as KarpenterCapacityType] }, /'ondemand', not a KarpenterCapacityType/],
   ])('fails for capacity types: %s', (_name, props, message) => {
     expect(() => pool(props)).toThrow(message);
@@ -379,7 +379,7 @@ describe('EfaKarpenterNodePool errors', () => {
   });
 
   test('fails for a new cluster placement group with a capacity reservation', () => {
-    expect(() => pool({ capacityReservationId: 'cr-1', placement: EfaPlacement.cluster() })).toThrow(/cdk-efa:placement-group-with-reservation/);
+    expect(() => pool({ capacity: EfaCapacity.reservation('cr-0123456789abcdef1'), placement: EfaPlacement.cluster() })).toThrow(/cdk-efa:placement-group-with-reservation/);
   });
 
   test('fails for a root volume size that is not a whole number of GiB', () => {
@@ -440,15 +440,15 @@ describe('EfaKarpenterNodePool errors', () => {
     const { template } = pool({ nodePoolName: name, limits: { 'nvidia.com/gpu': gpus } }, setup);
     expect(nodePoolOf(template).metadata.name).toBe('{{Ref:Name}}');
     expect(nodePoolOf(template).spec.limits).toEqual({ 'nvidia.com/gpu': '{{Ref:Gpus}}' });
-    expect(() => pool({ capacityReservationId: new CfnParameter(setup.stack, 'Cr').valueAsString, capacityTypes: [KarpenterCapacityType.SPOT] }, setup, 'Pool2'))
+    expect(() => pool({ capacity: EfaCapacity.reservation(new CfnParameter(setup.stack, 'Cr').valueAsString), capacityTypes: [KarpenterCapacityType.SPOT] }, setup, 'Pool2'))
       .toThrow(/capacity reservation an unresolved token but/);
   });
 });
 
 describe('EfaKarpenterNodePool warnings', () => {
   test('warns when a capacity reservation\'s zone goes unchecked', () => {
-    const { stack } = pool({ capacityReservationId: 'cr-1', offeringCheck: false });
-    Annotations.fromStack(stack).hasWarning('/Stack/Pool', Match.stringLikeRegexp('capacity reservation .cr-1., which only serves.*cdk-efa:reservation-zone-unchecked'));
+    const { stack } = pool({ capacity: EfaCapacity.reservation('cr-0123456789abcdef1'), offeringCheck: false });
+    Annotations.fromStack(stack).hasWarning('/Stack/Pool', Match.stringLikeRegexp('capacity reservation .cr-0123456789abcdef1., which only serves.*cdk-efa:reservation-zone-unchecked'));
   });
 
   test('warns when it picks the first of several subnets', () => {

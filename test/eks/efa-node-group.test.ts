@@ -6,7 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
+  EfaCapacity, EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
   LayoutProfile, PrimaryInterface,
 } from '../../src';
 
@@ -121,13 +121,13 @@ describe('EfaNodeGroup', () => {
       SubnetIds: [setup.stack.resolve(setup.vpc.privateSubnets[0].subnetId)],
       InstanceTypes: ['trn2.48xlarge'],
     });
-    const handlers = template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('node group subnet offers') } });
+    const handlers = template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('EFA fleet subnet offers') } });
     expect(Object.keys(handlers)).toHaveLength(1);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['ec2:DescribeSubnets', 'ec2:DescribeInstanceTypeOfferings', 'ec2:DescribeCapacityReservations'] })]) },
     });
     // Lambda's 3 s default times out under EC2 throttling.
-    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('node group subnet offers'), Timeout: 60, MemorySize: 256 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('EFA fleet subnet offers'), Timeout: 60, MemorySize: 256 });
     template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: Match.absent() });
   });
 
@@ -206,6 +206,28 @@ describe('EfaNodeGroup', () => {
     expect(data.Placement).toBeUndefined();
     template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: 'cr-0123456789abcdef0' });
     expect(ng.launchTemplate.capacityBlock).toBe(true);
+  });
+
+  test('capacity: EfaCapacity.capacityBlock() makes a CAPACITY_BLOCK node group, as the deprecated props did', () => {
+    const render = (options: Partial<EfaNodeGroupOptions>) => nodeGroup({ minSize: 0, maxSize: 2, ...options }).template.toJSON();
+    const viaCapacity = render({ capacity: EfaCapacity.capacityBlock('cr-0123456789abcdef0') });
+    expect(viaCapacity).toEqual(render({ capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-0123456789abcdef0' }));
+    const nodegroup = Object.values(Template.fromJSON(viaCapacity).findResources('AWS::EKS::Nodegroup'))[0];
+    expect(nodegroup.Properties.CapacityType).toBe('CAPACITY_BLOCK');
+    // An ODCR stays On-Demand, as the deprecated capacityReservationId alone did.
+    expect(render({ capacity: EfaCapacity.reservation('cr-0123456789abcdef0') })).toEqual(render({ capacityReservationId: 'cr-0123456789abcdef0' }));
+  });
+
+  test('fails when capacityType CAPACITY_BLOCK meets a capacity that is not a Capacity Block', () => {
+    expect(() => nodeGroup({ capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacity: EfaCapacity.reservation('cr-0123456789abcdef0'), minSize: 0 }))
+      .toThrow(/capacityType CAPACITY_BLOCK, but capacity is not a Capacity Block.*cdk-efa:capacity-type-mismatch/);
+    expect(() => nodeGroup({ capacityType: eksv2.CapacityType.ON_DEMAND, capacity: EfaCapacity.capacityBlock('cr-0123456789abcdef0'), minSize: 0 }))
+      .toThrow(/capacityType ON_DEMAND, but capacity is a Capacity Block.*cdk-efa:capacity-type-mismatch/);
+  });
+
+  test('fails when capacity meets the deprecated capacityReservationId', () => {
+    expect(() => nodeGroup({ capacity: EfaCapacity.reservation('cr-0123456789abcdef0'), capacityReservationId: 'cr-0123456789abcdef1' }))
+      .toThrow(/has capacity and also the deprecated capacityReservationId.*cdk-efa:conflicting-capacity-options/);
   });
 
   test('Capacity Block from your own launch template: the capacity type follows the template', () => {
@@ -504,8 +526,8 @@ describe('EfaNodeGroup errors', () => {
     ['AMI types differ', { instanceTypes: [new ec2.InstanceType('c7gn.16xlarge'), new ec2.InstanceType('c5n.18xlarge')] }, /cdk-efa:mixed-ami-types/],
     ['no instance type is given', { instanceTypes: undefined }, /cdk-efa:no-instance-type/],
     ['a Capacity Block has no reservation', { capacityType: eksv2.CapacityType.CAPACITY_BLOCK }, /cdk-efa:capacity-block-without-reservation/],
-    ['a Capacity Block lists several instance types', { instanceTypes: [P5, new ec2.InstanceType('p5e.48xlarge')], capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-1' }, /reserves one instance type.*cdk-efa:capacity-block-without-instance-type/],
-    ['a reservation is combined with a new cluster placement group', { capacityReservationId: 'cr-1', placement: EfaPlacement.cluster() }, /cdk-efa:placement-group-with-reservation/],
+    ['a Capacity Block lists several instance types', { instanceTypes: [P5, new ec2.InstanceType('p5e.48xlarge')], capacityType: eksv2.CapacityType.CAPACITY_BLOCK, capacityReservationId: 'cr-0123456789abcdef1' }, /reserves one instance type.*cdk-efa:capacity-block-without-instance-type/],
+    ['a reservation is combined with a new cluster placement group', { capacityReservationId: 'cr-0123456789abcdef1', placement: EfaPlacement.cluster() }, /cdk-efa:placement-group-with-reservation/],
     ['hugepages are asked for on Bottlerocket', { hugepages2MiCount: 100, amiType: eksv2.NodegroupAmiType.BOTTLEROCKET_X86_64_NVIDIA }, /cdk-efa:hugepages-on-bottlerocket/],
     ['hugepages are not a positive count', { hugepages2MiCount: 0 }, /cdk-efa:invalid-hugepages/],
     ['an AZ ID is given without the offering check', { availabilityZoneId: 'use1-az4', offeringCheck: false }, /cdk-efa:zone-id-needs-offering-check/],
@@ -578,12 +600,12 @@ describe('EfaNodeGroup errors', () => {
   });
 
   test.each<[string, eksv2.CapacityType | undefined, boolean, RegExp]>([
-    ['CAPACITY_BLOCK meets a template that is not for a Capacity Block', eksv2.CapacityType.CAPACITY_BLOCK, false, /capacityType CAPACITY_BLOCK.*is not for a Capacity Block.*cdk-efa:capacity-type-mismatch/],
-    ['ON_DEMAND meets a Capacity Block template', eksv2.CapacityType.ON_DEMAND, true, /capacityType ON_DEMAND.*is for a Capacity Block.*cdk-efa:capacity-type-mismatch/],
+    ['CAPACITY_BLOCK meets a template that is not for a Capacity Block', eksv2.CapacityType.CAPACITY_BLOCK, false, /capacityType CAPACITY_BLOCK.*is not a Capacity Block.*cdk-efa:capacity-type-mismatch/],
+    ['ON_DEMAND meets a Capacity Block template', eksv2.CapacityType.ON_DEMAND, true, /capacityType ON_DEMAND.*is a Capacity Block.*cdk-efa:capacity-type-mismatch/],
     ['SPOT meets a Capacity Block template', eksv2.CapacityType.SPOT, true, /capacityType SPOT.*cdk-efa:capacity-type-mismatch/],
   ])('fails when %s', (_, capacityType, capacityBlock, message) => {
     const setup = v2Cluster();
-    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-1', capacityBlock });
+    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-0123456789abcdef1', capacityBlock });
     expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, capacityType, minSize: 0, maxSize: 2 })).toThrow(message);
   });
 
@@ -607,7 +629,7 @@ describe('EfaNodeGroup checks its props in one pass', () => {
         hugepages2MiCount: 0,
         rootVolumeSizeGiB: 0,
         capacityType: eksv2.CapacityType.SPOT,
-        capacityReservationId: 'cr-1',
+        capacityReservationId: 'cr-0123456789abcdef1',
         placement: EfaPlacement.none(),
         subnet: setup.vpc.privateSubnets[0],
         availabilityZone: 'us-east-1a',
@@ -705,7 +727,7 @@ describe('EfaNodeGroup values EC2 and EKS reject', () => {
     expect(() => nodeGroup({ capacityType: eksv2.CapacityType.SPOT, capacityReservationId: 'cr-0123456789abcdef0' }))
       .toThrow(/capacityType SPOT and launches into capacity reservation 'cr-0123456789abcdef0', but a capacity reservation serves On-Demand instances only.*cdk-efa:spot-with-capacity-reservation/);
     const setup = v2Cluster();
-    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-1' });
+    const lt = new EfaLaunchTemplate(setup.stack, 'LT', { instanceType: P5, vpc: setup.vpc, capacityReservationId: 'cr-0123456789abcdef1' });
     expect(() => new EfaNodeGroup(setup.stack, 'NG', { cluster: setup.efaCluster, launchTemplate: lt, capacityType: eksv2.CapacityType.SPOT }))
       .toThrow(/cdk-efa:spot-with-capacity-reservation/);
   });

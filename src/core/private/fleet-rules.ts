@@ -1,5 +1,5 @@
 import { familyOf } from './aws-recommendations';
-import type { Problem } from './errors';
+import { Problem, echo } from './errors';
 import type { EfaLayout } from '../layout';
 import { Token } from './tokens';
 
@@ -78,5 +78,18 @@ export function mixedLayoutsProblem(layouts: EfaLayout[], servedBy: string, spli
   return {
     id: 'mixed-layouts',
     message: `mixes instance types whose EFA layouts differ, but ${servedBy} serves them all: ${differences.join('; ')}. Put each layout in ${splitInto}.`,
+  };
+}
+
+const RESERVATION_ID = /^cr-[0-9a-f]{17}$/;
+
+/** `invalid-capacity-reservation-id`: a reservation ID that is not `cr-` and 17 hexadecimal digits (tokens pass). */
+export function reservationIdProblem(id: unknown): Problem | undefined {
+  if (id === undefined || (typeof id === 'string' && (Token.isUnresolved(id) || RESERVATION_ID.test(id)))) {
+    return undefined;
+  }
+  return {
+    id: 'invalid-capacity-reservation-id',
+    message: `the capacity reservation ID ${echo(id)} is not a reservation ID; EC2 reservation IDs are 'cr-' followed by 17 hexadecimal digits (for example cr-0123456789abcdef0), as \`aws ec2 describe-capacity-reservations\` lists them.`,
   };
 }

@@ -1,14 +1,14 @@
 import { Token } from 'aws-cdk-lib';
 import { Problem, definedKeys, echo } from '../../core/private/errors';
+import { EfaCapacity } from '../capacity';
 import type { EfaPlacement } from '../placement';
+import { CapacityOptions, capacityOptionProblems } from './capacity-rules';
 
 /**
  * The launch template options whose rules do not depend on the instance type or its layout: `EfaLaunchTemplate`'s
  * props, or what an `EfaNodeGroup` is about to give the launch template it creates.
  */
-export interface LaunchTemplateRuleInput {
-  readonly capacityReservationId?: string;
-  readonly capacityBlock?: boolean;
+export interface LaunchTemplateRuleInput extends CapacityOptions {
   readonly includeInstanceType?: boolean;
   readonly placement?: EfaPlacement;
   readonly rootVolumeSizeGiB?: number;
@@ -22,18 +22,16 @@ export interface LaunchTemplateRuleInput {
  * checks what it will give the template it creates, so that it reports them with its other problems in one pass.
  * Messages have no subject: the caller names the construct.
  *
- * IDs: `capacity-block-without-reservation`, `capacity-block-without-instance-type`,
+ * IDs: those of `capacityOptionProblems`, `capacity-block-without-instance-type`,
  * `placement-group-with-reservation`, `invalid-root-volume-size`, `conflicting-block-device-options`,
  * `invalid-hop-limit`.
  */
 export function launchTemplateProblems(input: LaunchTemplateRuleInput): Problem[] {
-  const problems: Problem[] = [];
-  const reservation = input.capacityReservationId;
-  if (input.capacityBlock && reservation === undefined) {
-    problems.push({ id: 'capacity-block-without-reservation', message: 'has capacityBlock: true but no capacityReservationId (an EfaNodeGroup with capacityType CAPACITY_BLOCK sets capacityBlock on the template it creates), and a Capacity Block launch needs its reservation as the target; pass the Capacity Block\'s reservation ID (cr-...).' });
-  }
-  if (input.capacityBlock && input.includeInstanceType === false) {
-    problems.push({ id: 'capacity-block-without-instance-type', message: 'has capacityBlock: true but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.' });
+  const problems: Problem[] = capacityOptionProblems(input);
+  const capacity = EfaCapacity._of(input);
+  const reservation = capacity.capacityReservationId;
+  if (capacity.isCapacityBlock && input.includeInstanceType === false) {
+    problems.push({ id: 'capacity-block-without-instance-type', message: 'launches into a Capacity Block but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.' });
   }
   if (reservation !== undefined && input.placement?.mode === 'cluster') {
     problems.push({ id: 'placement-group-with-reservation', message: `targets capacity reservation ${echo(reservation)} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.` });

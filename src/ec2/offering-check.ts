@@ -39,7 +39,7 @@ function createOfferingCheckProvider(stack: Stack, id: string): cr.Provider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { OfferingCheckFunction } = require('./offering-check-function') as typeof import('./offering-check-function');
   const onEventHandler = new OfferingCheckFunction(scope, 'Handler', {
-    description: 'cdk-efa: checks that an EFA node group subnet offers its instance types',
+    description: 'cdk-efa: checks that an EFA fleet subnet offers its instance types',
     // Lambda's default 3 s is too short for three EC2 calls with SDK retries under throttling.
     timeout: Duration.seconds(60),
     memorySize: 256,

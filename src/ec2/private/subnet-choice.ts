@@ -13,7 +13,7 @@ export interface ChosenSubnet {
   readonly cidrBlock?: string;
 }
 
-/** Where the node group asks to launch: `EfaNodeGroupOptions`' subnet options. */
+/** Where a fleet (node group, node pool, Auto Scaling group, Batch compute environment) asks to launch. */
 export interface SubnetRequest {
   readonly subnet?: ec2.ISubnet;
   readonly vpcSubnets?: ec2.SubnetSelection;
@@ -21,8 +21,10 @@ export interface SubnetRequest {
   readonly availabilityZoneId?: string;
 }
 
-/** What the node group's layout and offering check mean for the subnet choice. */
+/** What the fleet's layout and offering check mean for the subnet choice. */
 export interface SubnetChoice {
+  /** The construct's class, for messages: `EfaNodeGroup`, `EfaAutoScalingGroup` … */
+  readonly construct: string;
   /** Whether the nodes have several network interfaces, and so get no public IPv4 address. */
   readonly multipleInterfaces: boolean;
   /** Whether the deploy-time check chooses among the candidates (for a capacity reservation's zone). */
@@ -75,7 +77,7 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
   };
   if (request.subnet !== undefined) {
     if (choice.multipleInterfaces && subnetKindOf(vpc, request.subnet) === 'public') {
-      throw efaError('public-subnet', `EfaNodeGroup ${scope.node.path} launches in ${request.subnet.node.path}, one of the VPC's public subnets, but ${NO_PUBLIC_IP}; use a private subnet with a NAT gateway (for example vpc.privateSubnets[0]).`);
+      throw efaError('public-subnet', `${choice.construct} ${scope.node.path} launches in ${request.subnet.node.path}, one of the VPC's public subnets, but ${NO_PUBLIC_IP}; use a private subnet with a NAT gateway (for example vpc.privateSubnets[0]).`);
     }
     warnIfUnknown([request.subnet]);
     return { subnets: [request.subnet], subnetIds: [request.subnet.subnetId], cidrBlock: cidrOf(request.subnet) };
@@ -83,7 +85,7 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
   const selected = vpc.selectSubnets(request.vpcSubnets ?? {}).subnets;
   let candidates = choice.multipleInterfaces ? selected.filter((s) => subnetKindOf(vpc, s) !== 'public') : selected;
   if (selected.length > 0 && candidates.length === 0) {
-    throw efaError('public-subnet', `EfaNodeGroup ${scope.node.path}: the subnet selection holds only public subnets (${selected.map((s) => s.node.path).join(', ')}), but ${NO_PUBLIC_IP}; select private subnets with a NAT gateway (vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).`);
+    throw efaError('public-subnet', `${choice.construct} ${scope.node.path}: the subnet selection holds only public subnets (${selected.map((s) => s.node.path).join(', ')}), but ${NO_PUBLIC_IP}; select private subnets with a NAT gateway (vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).`);
   }
   warnIfUnknown(candidates);
   const zone = request.availabilityZone;
@@ -92,16 +94,16 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
     const unresolved = candidates.filter((s) => Token.isUnresolved(s.availabilityZone)).map((s) => s.node.path);
     if (inZone.length === 0 && unresolved.length > 0) {
       // An environment-agnostic stack's VPC has token zones (Fn::GetAZs): the zone cannot be matched at synth time.
-      throw efaError('availability-zone-unresolved', `EfaNodeGroup ${scope.node.path} asks for availability zone ${zone}, but the zones of subnets ${unresolved.join(', ')} are only known at deploy time, as in a stack without \`env\`; set \`env\` (account and region) on the stack so that the zone can be matched at synth time, name the subnet, or use availabilityZoneId, which the offering check matches at deploy time.`);
+      throw efaError('availability-zone-unresolved', `${choice.construct} ${scope.node.path} asks for availability zone ${zone}, but the zones of subnets ${unresolved.join(', ')} are only known at deploy time, as in a stack without \`env\`; set \`env\` (account and region) on the stack so that the zone can be matched at synth time, name the subnet, or use availabilityZoneId, which the offering check matches at deploy time.`);
     }
     if (inZone.length === 0) {
       const zones = [...new Set(candidates.map((s) => s.availabilityZone))].join(', ');
-      throw efaError('no-subnet-in-zone', `EfaNodeGroup ${scope.node.path}: no selected subnet is in availability zone ${zone} (the selected subnets are in ${zones}); choose one of those zones, or widen vpcSubnets.`);
+      throw efaError('no-subnet-in-zone', `${choice.construct} ${scope.node.path}: no selected subnet is in availability zone ${zone} (the selected subnets are in ${zones}); choose one of those zones, or widen vpcSubnets.`);
     }
     candidates = inZone;
   }
   if (candidates.length === 0) {
-    throw efaError('no-subnet', `EfaNodeGroup ${scope.node.path}: the VPC selection has no subnets; pass subnet or vpcSubnets.`);
+    throw efaError('no-subnet', `${choice.construct} ${scope.node.path}: the VPC selection has no subnets; pass subnet or vpcSubnets.`);
   }
   if (request.availabilityZoneId !== undefined) {
     return { subnets: candidates, subnetIds: candidates.map((s) => s.subnetId) };
@@ -112,7 +114,7 @@ export function chooseSubnet(scope: IConstruct, vpc: ec2.IVpc, request: SubnetRe
   }
   const chosen = candidates[0];
   if (candidates.length > 1) {
-    Annotations.of(scope).addWarningV2('cdk-efa:subnet-chosen', `EfaNodeGroup uses one subnet, because EFA traffic does not cross subnets and a cluster placement group lives in one Availability Zone; it picked ${chosen.node.path} (the first of ${candidates.length} selected subnets). Name subnet, availabilityZone or availabilityZoneId to choose, or acknowledge this warning.`);
+    Annotations.of(scope).addWarningV2('cdk-efa:subnet-chosen', `${choice.construct} uses one subnet, because EFA traffic does not cross subnets and a cluster placement group lives in one Availability Zone; it picked ${chosen.node.path} (the first of ${candidates.length} selected subnets). Name subnet, availabilityZone or availabilityZoneId to choose, or acknowledge this warning.`);
   }
   return { subnets: [chosen], subnetIds: [chosen.subnetId], cidrBlock: cidrOf(chosen) };
 }
@@ -140,4 +142,17 @@ export function warnOnIpBudget(
   if (maxSize * perNode > usable) {
     Annotations.of(scope).addWarningV2('cdk-efa:subnet-ip-budget', `maxSize ${maxSize} nodes × about ${perNode} IPv4 addresses each (${layout.summary.ipv4AddressesPerNode} for interfaces, the rest for pods) is ${maxSize * perNode}, more than the ${usable} usable addresses of subnet ${cidr}; use a larger subnet, fewer nodes, the SINGLE_IP profile, or VPC CNI prefix delegation.`);
   }
+}
+
+/**
+ * Warns (`cdk-efa:reservation-zone-unchecked`) when a fleet launches into a capacity reservation without the offering
+ * check, which is what keeps its subnet in the reservation's Availability Zone.
+ */
+export function warnIfReservationZoneUnchecked(
+  scope: IConstruct, construct: string, reservationId: string | undefined, subnet: ec2.ISubnet, offeringCheck: boolean,
+): void {
+  if (reservationId === undefined || offeringCheck) {
+    return;
+  }
+  Annotations.of(scope).addWarningV2('cdk-efa:reservation-zone-unchecked', `${construct} ${scope.node.path} launches into capacity reservation ${echo(reservationId)}, which only serves subnets in its own Availability Zone, and offeringCheck is false, so nothing checks that subnet ${subnet.node.path} is in that zone; a subnet in another zone leaves the fleet without reserved capacity. Turn offeringCheck on, or make sure of the zone and acknowledge this warning.`);
 }

@@ -1,10 +1,11 @@
 /**
- * Deploy-time pre-flight for EfaNodeGroup: picks the node group's subnet and fails fast, with a `[cdk-efa:<id>]`
- * message, when the node group could not launch there, instead of leaving it stuck creating.
+ * Deploy-time pre-flight for EFA fleets (EfaNodeGroup, EfaKarpenterNodePool, EfaAutoScalingGroup,
+ * EfaBatchComputeEnvironment): picks the fleet's subnet and fails fast, with a `[cdk-efa:<id>]` message, when the
+ * fleet could not launch there, instead of leaving it stuck creating.
  *
  * Properties:
  * - `SubnetIds`: the candidates, in order of preference;
- * - `InstanceTypes`: the node group's instance types;
+ * - `InstanceTypes`: the fleet's instance types;
  * - `AvailabilityZoneId` (optional): keep only the candidates in this AZ ID;
  * - `CapacityReservationId` (optional, `cr-…`): an On-Demand Capacity Reservation or Capacity Block. Instances use a
  *   reservation only in its own Availability Zone, so the handler reads it (DescribeCapacityReservations) and keeps
@@ -123,7 +124,7 @@ function inReservationZone(cr: CapacityReservation, subnets: Subnet[], instanceT
   const candidates = subnets.filter(fits);
   if (candidates.length === 0) {
     throw new Error(`cdk-efa: capacity reservation ${id} is in ${zone}, but none of the subnets ${subnets.map(describe).join(', ')} is in that zone, `
-      + 'and instances use a reservation only in its own zone. Pass a subnet in that zone (EfaNodeGroup subnet or vpcSubnets), or add one to the VPC. [cdk-efa:no-subnet-in-reservation-zone]');
+      + 'and instances use a reservation only in its own zone. Pass a subnet in that zone (the subnet or vpcSubnets option), or add one to the VPC. [cdk-efa:no-subnet-in-reservation-zone]');
   }
   return candidates;
 }
@@ -168,7 +169,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     const zones = [...offered.keys()].filter(offersAll).sort();
     const where = zones.length > 0 ? `it is offered in availability zone IDs ${zones.join(', ')}` : 'no availability zone of this region offers it';
     throw new Error(`cdk-efa: ${typeList} is not offered in the availability zone of ${candidates.map(describe).join(', ')}; ${where}. `
-      + 'Choose a subnet in one of those zones (EfaNodeGroup subnet, availabilityZone or availabilityZoneId), or another instance type. [cdk-efa:not-offered-in-zone]');
+      + 'Choose a subnet in one of those zones (the subnet, availabilityZone or availabilityZoneId option), or another instance type. [cdk-efa:not-offered-in-zone]');
   }
   return {
     PhysicalResourceId: chosen.SubnetId!,

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { handler } from '../../src/eks/offering-check.lambda';
+import { handler } from '../../src/ec2/offering-check.lambda';
 
 const ec2 = mockClient(EC2Client);
 

@@ -10,16 +10,16 @@ export interface OfferingCheckFunctionProps extends lambda.FunctionOptions {
 }
 
 /**
- * An AWS Lambda function which executes src/eks/offering-check.
+ * An AWS Lambda function which executes src/ec2/offering-check.
  */
 export class OfferingCheckFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props?: OfferingCheckFunctionProps) {
     super(scope, id, {
-      description: 'src/eks/offering-check.lambda.ts',
+      description: 'src/ec2/offering-check.lambda.ts',
       ...props,
       runtime: new lambda.Runtime('nodejs24.x', lambda.RuntimeFamily.NODEJS),
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/eks/offering-check.lambda')),
+      code: lambda.Code.fromAsset(path.join(__dirname, '../../assets/ec2/offering-check.lambda')),
     });
   }
 }
