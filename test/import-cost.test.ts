@@ -149,6 +149,7 @@ describe('import cost', () => {
   test('the ec2 and eks layers load them lazily, inside the functions that need them', () => {
     const lazy = [...FACTS.values()].flatMap((f) => f.lazyLoads.map((m) => `${f.file}: ${m}`)).sort();
     expect(lazy).toEqual([
+      'batch/private/lazy-modules.ts: aws-cdk-lib/aws-batch',
       'ec2/offering-check.ts: ./offering-check-function',
       'ec2/private/lazy-modules.ts: aws-cdk-lib/aws-autoscaling',
       'ec2/private/lazy-modules.ts: aws-cdk-lib/aws-iam',

@@ -2,6 +2,10 @@ import { Annotations, CfnResource, IAspect, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { cfnResourcesOf, logicalIdOf, templateResourceOf } from './private/l1-resources';
 import { ACKNOWLEDGEMENT_METADATA, efaOnlyLaunchTemplateIds, templateFindings, TemplateFinding } from './template-rules';
+import { echo, throwIfProblems } from '../core/private/errors';
+
+/** The shortest reason an acknowledgement takes (as cdk-nag asks for). */
+const MIN_REASON_LENGTH = 10;
 
 /**
  * Options for `EfaChecks`.
@@ -22,19 +26,24 @@ export interface EfaChecksProps {
  *
  * Add it once: `Aspects.of(app).add(new EfaChecks())`. It reads the L1 properties of every
  * `AWS::EC2::LaunchTemplate`, `AWS::EC2::Instance`, `AWS::EKS::Nodegroup`, `AWS::EKS::Addon`,
- * `AWS::AutoScaling::AutoScalingGroup`, `AWS::Batch::ComputeEnvironment`, security group and placement group (a launch
- * template's layout is checked against its own instance type and those of every resource that launches from it), and
- * reports, each with a stable rule ID (`cdk-efa:<id>`, listed in docs/errors.md):
+ * `AWS::AutoScaling::AutoScalingGroup`, `AWS::Batch::ComputeEnvironment`, `AWS::Batch::JobDefinition`, security group
+ * and placement group (a launch template's layout is checked against its own instance type and those of every resource
+ * that launches from it; a Batch job definition's EFA devices against the layouts of the template's Batch compute
+ * environments, or its instance types), and reports, each with a stable rule ID (`cdk-efa:<id>`, listed in
+ * docs/errors.md):
  *
  * - errors: every layout rule EC2 enforces (`efa-only-primary`, `duplicate-interface`, `device-index-exceeds-card`,
  *   `multiple-efa-on-card`, `efa-on-ena-only-card`, `too-many-efa`, `invalid-interface-type`, …);
  *   `efa-only-address` (an IP-address field on an `efa-only` interface); `security-groups-with-network-interfaces`
  *   (`SecurityGroupIds` or `SecurityGroups` beside `NetworkInterfaces`); `security-group-missing-self-rules`;
  *   `public-ip-with-multiple-interfaces`; `placement-group-multiple-subnets`; `p4d-mixed`; `vpc-cni-too-old` (a
- *   `vpc-cni` add-on pinned below v1.18.5 in an app with `efa-only` interfaces);
+ *   `vpc-cni` add-on pinned below v1.18.5 in an app with `efa-only` interfaces); for Batch job definitions,
+ *   `efa-device-out-of-range` (a `/dev/infiniband/uverbsN` the instances do not have), `efa-device-container-path`,
+ *   `efa-device-permissions`, `fi-provider-not-efa` and `nccl-socket-ifname-efa`;
  * - warnings: `efa-underused` (fewer EFAs than the type supports, with the Gbps left unused), `efa-ip-per-card`
- *   (several `efa` interfaces, each burning an IP address) and `unchecked-instance-type` (EFA interfaces with an
- *   instance type that cdk-efa does not know, or that has no EFA).
+ *   (several `efa` interfaces, each burning an IP address), `unchecked-instance-type` (EFA interfaces with an
+ *   instance type that cdk-efa does not know, or that has no EFA) and `efa-devices-unmapped` (a Batch job definition
+ *   that maps fewer EFA devices than its instances have).
  *
  * The rules that do not depend on the instance type (each card/device pair once, a primary that is not `efa-only`,
  * one EFA per card, EC2 interface types, no addresses on `efa-only`) are checked even when the instance type is
@@ -49,6 +58,7 @@ export interface EfaChecksProps {
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
+ * @see https://docs.aws.amazon.com/batch/latest/userguide/efa.html
  */
 export class EfaChecks implements IAspect {
   /**
@@ -61,12 +71,18 @@ export class EfaChecks implements IAspect {
    *
    * @param scope the resource, or a construct above it
    * @param ruleId the rule ID, with or without the `cdk-efa:` prefix, for example `efa-underused`
-   * @param reason why the finding is acceptable; recorded for reviewers
+   * @param reason why the finding is acceptable, at least 10 characters; recorded for reviewers
+   * @throws `cdk-efa:invalid-acknowledgement` for an empty rule ID, or a reason shorter than 10 characters
    *
    * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
    */
   public static acknowledge(scope: IConstruct, ruleId: string, reason: string): void {
-    scope.node.addMetadata(ACKNOWLEDGEMENT_METADATA, { rules_to_acknowledge: [{ id: ruleId.replace(/^cdk-efa:/, ''), reason }] });
+    const id = typeof ruleId === 'string' ? ruleId.replace(/^cdk-efa:/, '') : '';
+    throwIfProblems(`EfaChecks.acknowledge(${scope.node.path})`, [
+      ...(id.trim() === '' ? [{ id: 'invalid-acknowledgement', message: `the rule ID is ${echo(ruleId)}; give the ID of the finding to acknowledge, for example 'efa-underused'.` }] : []),
+      ...(typeof reason !== 'string' || reason.trim().length < MIN_REASON_LENGTH ? [{ id: 'invalid-acknowledgement', message: `the reason for acknowledging ${echo(ruleId)} is ${echo(reason)}; reviewers read it in the cloud assembly, so say in at least ${MIN_REASON_LENGTH} characters why the finding is acceptable.` }] : []),
+    ]);
+    scope.node.addMetadata(ACKNOWLEDGEMENT_METADATA, { rules_to_acknowledge: [{ id, reason }] });
   }
 
   private readonly reportErrorsAsWarnings: boolean;

@@ -1,3 +1,5 @@
+import type { DeviceMapping } from '../core/private/efa-container-rules';
+
 /**
  * The one reader of EFA-relevant CloudFormation, used by `EfaChecks` and by `cdk-efa inspect`.
  *
@@ -27,6 +29,7 @@ export const INSTANCE = 'AWS::EC2::Instance';
 export const NODEGROUP = 'AWS::EKS::Nodegroup';
 export const AUTO_SCALING_GROUP = 'AWS::AutoScaling::AutoScalingGroup';
 export const BATCH_COMPUTE_ENVIRONMENT = 'AWS::Batch::ComputeEnvironment';
+export const BATCH_JOB_DEFINITION = 'AWS::Batch::JobDefinition';
 export const SECURITY_GROUP = 'AWS::EC2::SecurityGroup';
 export const SECURITY_GROUP_INGRESS = 'AWS::EC2::SecurityGroupIngress';
 export const SECURITY_GROUP_EGRESS = 'AWS::EC2::SecurityGroupEgress';
@@ -43,6 +46,7 @@ export const READ_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
   [NODEGROUP]: ['LaunchTemplate', 'InstanceTypes', 'Subnets'],
   [AUTO_SCALING_GROUP]: ['LaunchTemplate', 'MixedInstancesPolicy', 'VPCZoneIdentifier', 'PlacementGroup'],
   [BATCH_COMPUTE_ENVIRONMENT]: ['ComputeResources'],
+  [BATCH_JOB_DEFINITION]: ['ContainerProperties', 'NodeProperties'],
   [SECURITY_GROUP]: ['SecurityGroupIngress', 'SecurityGroupEgress'],
   [SECURITY_GROUP_INGRESS]: ['GroupId', 'SourceSecurityGroupId', 'IpProtocol'],
   [SECURITY_GROUP_EGRESS]: ['GroupId', 'DestinationSecurityGroupId', 'IpProtocol'],
@@ -381,4 +385,62 @@ export function readAddon(properties: JsonObject): { readonly name?: string; rea
 /** Whether a launch template has an `efa-only` interface. */
 export function hasEfaOnlyInterface(launch: LaunchSpec): boolean {
   return launch.networkInterfaces.some((i) => i.interfaceType === 'efa-only');
+}
+
+/** Whether a Batch compute environment sets security groups of its own (`ComputeResources.SecurityGroupIds`). */
+export function batchSecurityGroupsSet(properties: JsonObject): boolean {
+  const groups = prop(properties.ComputeResources, 'SecurityGroupIds');
+  return isSet(groups);
+}
+
+/** One container of an `AWS::Batch::JobDefinition`, as far as the EFA rules read it. */
+export interface JobContainer {
+  /** Which nodes run it: a multi-node node range's `TargetNodes` (`0:1`, `?` when unknown), or undefined for a single-node job. */
+  readonly targetNodes?: string;
+  /** The literal instance types it runs on: the container's `InstanceType` and the node range's `InstanceTypes`. */
+  readonly instanceTypes: string[];
+  /** `LinuxParameters.Devices`, each field undefined when absent or an intrinsic function. */
+  readonly devices: DeviceMapping[];
+  /** The literal `Environment` entries, by name. */
+  readonly environment: Record<string, string>;
+}
+
+function readJobContainer(container: unknown, targetNodes: string | undefined, rangeInstanceTypes: string[]): JobContainer | undefined {
+  const c = objectOf(container);
+  if (c === undefined) {
+    return undefined;
+  }
+  const devices = (listOf(prop(c.LinuxParameters, 'Devices')) ?? []).map((d): DeviceMapping => {
+    const permissions = prop(d, 'Permissions');
+    return {
+      hostPath: literalString(prop(d, 'HostPath')),
+      containerPath: literalString(prop(d, 'ContainerPath')),
+      permissions: listOf(permissions) === undefined ? undefined : literalStrings(permissions),
+    };
+  });
+  const environment: Record<string, string> = {};
+  for (const entry of listOf(c.Environment) ?? []) {
+    const name = literalString(prop(entry, 'Name'));
+    const value = literalString(prop(entry, 'Value'));
+    if (name !== undefined && value !== undefined) {
+      environment[name] = value;
+    }
+  }
+  const own = literalString(c.InstanceType);
+  return { targetNodes, instanceTypes: [...(own === undefined ? [] : [own]), ...rangeInstanceTypes], devices, environment };
+}
+
+/**
+ * The containers of an `AWS::Batch::JobDefinition`: the one of `ContainerProperties` (a single-node job), and one per
+ * `NodeProperties.NodeRangeProperties` entry with a `Container` (a multi-node parallel job). Multi-container
+ * `EcsProperties` are not read.
+ */
+export function readJobDefinition(properties: JsonObject): JobContainer[] {
+  const single = readJobContainer(properties.ContainerProperties, undefined, []);
+  const ranges = (listOf(prop(properties.NodeProperties, 'NodeRangeProperties')) ?? []).map((range) => readJobContainer(
+    prop(range, 'Container'),
+    literalString(prop(range, 'TargetNodes')) ?? '?',
+    literalStrings(prop(range, 'InstanceTypes')),
+  ));
+  return [single, ...ranges].filter((c): c is JobContainer => c !== undefined);
 }

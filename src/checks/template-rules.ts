@@ -1,12 +1,14 @@
 import {
-  AUTO_SCALING_GROUP, BATCH_COMPUTE_ENVIRONMENT, EKS_ADDON, INSTANCE, INTERFACE_TYPES, LAUNCH_TEMPLATE, LaunchConsumer,
-  LaunchSpec, NODEGROUP, TemplateInterface, TemplateResource, hasEfaOnlyInterface, readAddon, readConsumer, readInstance,
-  readLaunchTemplate, readPlacementStrategy, readSecurityGroupSelfRules,
+  AUTO_SCALING_GROUP, BATCH_COMPUTE_ENVIRONMENT, BATCH_JOB_DEFINITION, EKS_ADDON, INSTANCE, INTERFACE_TYPES, JobContainer,
+  LAUNCH_TEMPLATE, LaunchConsumer, LaunchSpec, NODEGROUP, TemplateInterface, TemplateResource, batchSecurityGroupsSet,
+  hasEfaOnlyInterface, readAddon, readConsumer, readInstance, readJobDefinition, readLaunchTemplate, readPlacementStrategy,
+  readSecurityGroupSelfRules,
 } from './template-reader';
 import type { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaLayout } from '../core/layout';
 import { InterfaceType, NetworkInterfaceSpec } from '../core/network-interface';
+import { EfaDeviceTarget, efaDeviceFindings, efaDeviceIndex, efaEnvironmentProblems } from '../core/private/efa-container-rules';
 import { Problem } from '../core/private/errors';
 import { mixedP4Problem, publicIpProblem } from '../core/private/fleet-rules';
 import { layoutProblems, summarize } from '../core/private/layout-rules';
@@ -85,6 +87,15 @@ interface LaunchTemplateEntry {
   readonly launch: LaunchSpec & { readonly name?: string };
 }
 
+/** A Batch compute environment that launches with EFA interfaces, for the job definition rules. */
+interface BatchEnvironment {
+  readonly logicalId: string;
+  readonly instanceTypes: string[];
+  /** Its EFA interfaces per instance: its launch template's count, or (not `exact`) the most its instance types support. */
+  readonly efaCount: number;
+  readonly exact: boolean;
+}
+
 interface ConsumerEntry {
   readonly resource: TemplateResource;
   readonly consumer: LaunchConsumer;
@@ -129,6 +140,8 @@ class TemplateChecker {
         this.checkPlacement(resource.logicalId, consumer.placementGroup, consumer.subnets);
       }
     }
+    this.checkBatchSecurityGroups();
+    this.checkJobDefinitions();
     this.checkVpcCni();
     return [...this.byKey.values()];
   }
@@ -274,6 +287,96 @@ class TemplateChecker {
       return;
     }
     this.add(logicalId, 'error', 'placement-group-multiple-subnets', `This launches into cluster placement group ${this.nameOf(placementGroup)} across ${subnets.length} subnets, but a cluster placement group lives in one Availability Zone and EFA traffic stays in one subnet; scaling and updates fail with "Instances in the Placement Group must be launched in the same AZ". Use exactly one subnet.`);
+  }
+
+  /**
+   * AWS Batch refuses a compute environment with security groups of its own (`SecurityGroupIds`) and a launch template
+   * with network interfaces ("Either compute environment Security Groups or Network Interfaces in Launch template are
+   * exclusively allowed"; aws/aws-cdk#21577).
+   */
+  private checkBatchSecurityGroups(): void {
+    for (const { resource, launchTemplate } of this.consumers.filter((c) => c.resource.type === BATCH_COMPUTE_ENVIRONMENT)) {
+      const launch = this.launchTemplates.find((lt) => lt.logicalId === launchTemplate)?.launch;
+      const interfaces = launch !== undefined && (launch.networkInterfaces.length > 0 || launch.networkInterfacesUnknown);
+      if (interfaces && batchSecurityGroupsSet(resource.properties)) {
+        this.add(resource.logicalId, 'error', 'security-groups-with-network-interfaces', `This Batch compute environment sets SecurityGroupIds, and its launch template ${this.nameOf(launchTemplate!)} sets NetworkInterfaces, but AWS Batch refuses both ("Either compute environment Security Groups or Network Interfaces in Launch template are exclusively allowed"); put the security groups on each network interface (Groups) of the launch template, and remove SecurityGroupIds from the compute environment.`);
+      }
+    }
+  }
+
+  /**
+   * The EFA devices and environment of every `AWS::Batch::JobDefinition` container (`efa-container-rules.ts`), against
+   * the EFA interfaces of the Batch compute environments of this template that it can run in (their launch templates'
+   * layouts, narrowed to the container's instance types), or else of its instance types.
+   */
+  private checkJobDefinitions(): void {
+    const environments = this.batchEnvironments();
+    for (const resource of this.resources.filter((r) => r.type === BATCH_JOB_DEFINITION)) {
+      for (const container of readJobDefinition(resource.properties)) {
+        const subject = container.targetNodes === undefined ? 'The container ' : `The container of nodes ${capped(container.targetNodes)} `;
+        const target = this.deviceTarget(container, environments);
+        const findings = efaDeviceFindings(container.devices, target?.target);
+        findings.errors.forEach((p) => this.addProblem(resource.logicalId, 'error', p, subject));
+        if (target?.single) {
+          findings.warnings.forEach((p) => this.addProblem(resource.logicalId, 'warning', p, subject));
+        }
+        if (container.devices.some((d) => efaDeviceIndex(d.hostPath) !== undefined)) {
+          efaEnvironmentProblems(container.environment).forEach((p) => this.addProblem(resource.logicalId, 'error', p, subject));
+        }
+      }
+    }
+  }
+
+  /**
+   * The Batch compute environments of this template that launch with EFA interfaces, each with its EFA count: its
+   * launch template's (`exact`), or, where the template's interfaces are partly intrinsic functions, the most its
+   * instance types support.
+   */
+  private batchEnvironments(): BatchEnvironment[] {
+    const computeEnvironments = this.consumers.filter((c) => c.resource.type === BATCH_COMPUTE_ENVIRONMENT);
+    return computeEnvironments.flatMap(({ resource, consumer, launchTemplate }): BatchEnvironment[] => {
+      const launch = this.launchTemplates.find((lt) => lt.logicalId === launchTemplate)?.launch;
+      if (launch === undefined) {
+        return [];
+      }
+      const interfaces = launch.networkInterfaces;
+      if (!launch.networkInterfacesUnknown && interfaces.every((i) => i.interfaceType !== undefined)) {
+        const efaCount = interfaces.filter((i) => isEfaType(i.interfaceType)).length;
+        return efaCount === 0 ? [] : [{ logicalId: resource.logicalId, instanceTypes: consumer.instanceTypes, efaCount, exact: true }];
+      }
+      const most = Math.max(0, ...unique(consumer.instanceTypes).map((t) => EfaInstanceTypes.tryLookup(t)?.maximumEfaInterfaces ?? 0));
+      return most === 0 ? [] : [{ logicalId: resource.logicalId, instanceTypes: consumer.instanceTypes, efaCount: most, exact: false }];
+    });
+  }
+
+  /**
+   * What a container's EFA devices are checked against: the compute environments it can run in (those whose instance
+   * types meet its own, when both are known), with the most EFA interfaces among them; else its instance types' most
+   * EFA interfaces. `single` when one exact number applies wherever it can run, so that too few devices is a finding.
+   */
+  private deviceTarget(container: JobContainer, environments: BatchEnvironment[]): { target: EfaDeviceTarget; single: boolean } | undefined {
+    const wanted = container.instanceTypes;
+    const runsThere = (e: BatchEnvironment) => wanted.length === 0 || e.instanceTypes.length === 0 || e.instanceTypes.some((t) => wanted.includes(t));
+    const candidates = environments.filter(runsThere);
+    if (candidates.length > 0) {
+      const counts = [...new Set(candidates.map((e) => e.efaCount))];
+      const most = Math.max(...counts);
+      const widest = candidates.filter((e) => e.efaCount === most);
+      const names = widest.map((e) => this.nameOf(e.logicalId));
+      const environmentNames = `Batch compute environment${names.length === 1 ? '' : 's'} ${names.slice(0, 3).join(', ')}${names.length > 3 ? ' and others' : ''}`;
+      const source = widest.every((e) => e.exact) ? `the launch template of ${environmentNames}` : `the instance types of ${environmentNames}, at most,`;
+      return { target: { efaCount: most, source }, single: counts.length === 1 && candidates.every((e) => e.exact) };
+    }
+    const known = unique(wanted).flatMap((t) => {
+      const caps = EfaInstanceTypes.tryLookup(t);
+      return caps === undefined ? [] : [caps];
+    });
+    if (known.length === 0) {
+      return undefined;
+    }
+    const most = Math.max(...known.map((c) => c.maximumEfaInterfaces));
+    const types = known.filter((c) => c.maximumEfaInterfaces === most).map((c) => c.instanceType);
+    return { target: { efaCount: most, source: `the instance type ${types.join(' or ')}` }, single: known.length === 1 };
   }
 
   /**

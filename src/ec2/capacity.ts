@@ -1,5 +1,5 @@
-import { reservationIdProblem } from '../core/private/fleet-rules';
 import { throwIfProblems } from '../core/private/errors';
+import { reservationIdProblem } from '../core/private/fleet-rules';
 
 /**
  * Which capacity an EFA fleet launches into: On-Demand, an On-Demand Capacity Reservation (ODCR) or a Capacity Block
@@ -64,7 +64,9 @@ export class EfaCapacity {
    *
    * @internal
    */
-  public static _of(options: { readonly capacity?: EfaCapacity; readonly capacityReservationId?: string; readonly capacityBlock?: boolean }): EfaCapacity {
+  public static _of(
+    options: { readonly capacity?: EfaCapacity; readonly capacityReservationId?: string; readonly capacityBlock?: boolean },
+  ): EfaCapacity {
     if (options.capacity !== undefined) {
       return options.capacity;
     }

@@ -7,8 +7,11 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { EfaNodeGroup } from './efa-node-group';
 import { EfaNodeGroupOptions } from './efa-node-group-options';
+import { EfaSelfManagedNodeGroupOptions } from './efa-self-managed-node-group';
 import { ChartSettings, NodegroupSettings } from './private/eks-settings';
 import { eksV1, eksV2 } from './private/lazy-modules';
+import { addSelfManagedNodes } from './private/self-managed-nodes';
+import { EfaAutoScalingGroup } from '../autoscaling/efa-auto-scaling-group';
 import { efaError } from '../core/private/errors';
 import { EfaSecurityGroup } from '../ec2/efa-security-group';
 
@@ -109,6 +112,55 @@ export class EfaCluster {
    */
   public addEfaNodeGroup(id: string, options: EfaNodeGroupOptions): EfaNodeGroup {
     return new EfaNodeGroup(this.cluster as Construct, id, { ...options, cluster: this });
+  }
+
+  /**
+   * Adds self-managed EFA nodes to this cluster: an `EfaAutoScalingGroup` (a child of the cluster construct) whose
+   * instances boot the EKS-optimized AL2023 AMI and join the cluster with a nodeadm `NodeConfig` in their user data,
+   * with the cdk-efa node labels. The node role gets an EKS access entry of type `EC2_LINUX` (an aws-auth mapping on
+   * an aws-eks cluster in `CONFIG_MAP` mode), and the EFA device plugin or DRA driver is installed once per cluster.
+   *
+   * aws-cdk-lib's own `connectAutoScalingGroupCapacity` does not fit: it writes Amazon Linux 2 `bootstrap.sh` user
+   * data, which AL2023 AMIs lack, opens the group's security groups (here the shared EFA group) to the internet, and
+   * in aws-eks-v2 registers no node role.
+   *
+   * @param id the construct ID (a public contract: changing it replaces the group)
+   * @param options the group's options
+   * @throws as `EfaAutoScalingGroup`, and `cdk-efa:service-cidr-unknown`, `cdk-efa:cluster-endpoint-unknown`,
+   *         `cdk-efa:kubernetes-version-unknown`, `cdk-efa:invalid-node-label`, `cdk-efa:invalid-node-taint` and the
+   *         plugin errors of `EfaNodeGroup`
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/userguide/launch-workers.html
+   */
+  public addEfaAutoScalingGroup(id: string, options: EfaSelfManagedNodeGroupOptions): EfaAutoScalingGroup {
+    return addSelfManagedNodes(this, id, options);
+  }
+
+  /**
+   * Lets instances with `role` join the cluster as nodes: an EKS access entry of type `EC2_LINUX` (construct ID `id`
+   * under `scope`) on an aws-eks-v2 cluster, or on an aws-eks cluster whose authentication mode takes access entries;
+   * else an aws-auth role mapping. Returns what registers the role (the access entry, or the aws-auth construct), or
+   * undefined for an imported aws-eks cluster, whose mode is unknown.
+   *
+   * @internal
+   */
+  public _registerNodeRole(scope: Construct, id: string, role: iam.IRole): IConstruct | undefined {
+    if (this.v2 !== undefined) {
+      const { AccessEntry, AccessEntryType } = eksV2();
+      const entry = { principal: role.roleArn, accessEntryType: AccessEntryType.EC2_LINUX, accessPolicies: [] };
+      return new AccessEntry(scope, id, { ...entry, cluster: this.v2 });
+    }
+    const v1 = eksV1();
+    if (!(this.v1 instanceof v1.Cluster)) {
+      return undefined;
+    }
+    const mode = this.v1.authenticationMode;
+    if (mode === v1.AuthenticationMode.API || mode === v1.AuthenticationMode.API_AND_CONFIG_MAP) {
+      const entry = { principal: role.roleArn, accessEntryType: v1.AccessEntryType.EC2_LINUX, accessPolicies: [] };
+      return new v1.AccessEntry(scope, id, { ...entry, cluster: this.v1 });
+    }
+    this.v1.awsAuth.addRoleMapping(role, { username: 'system:node:{{EC2PrivateDNSName}}', groups: ['system:bootstrappers', 'system:nodes'] });
+    return this.v1.awsAuth;
   }
 
   /**

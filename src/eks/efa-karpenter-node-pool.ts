@@ -7,6 +7,7 @@ import { Construct, IConstruct } from 'constructs';
 // A type only: the cluster module loads the EKS modules lazily, and this module needs none of its values.
 import type { EfaCluster } from './efa-cluster';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
+import { DNS_LABEL, TAINT_EFFECTS, labelProblems, taintProblems } from './private/kubernetes-names';
 import { EFA_SUPPORTED_LABEL, choosePlugin, hasDraDriver, karpenterWithDraDriverProblem } from './private/plugin-chart';
 import { EfaInstanceTypes } from '../core/instance-types';
 import { EfaKarpenterLayout, KarpenterNetworkInterface } from '../core/karpenter';
@@ -168,6 +169,8 @@ export interface EfaKarpenterNodePoolProps {
    * labels of the same key here: the EFA device plugin's DaemonSet selects nodes by `cdk-efa.io/efa-supported=true`.
    *
    * @default - only cdk-efa's labels
+   * @throws `cdk-efa:invalid-node-label` for a key or value Kubernetes rejects, or a `kubernetes.io` / `k8s.io` label
+   *         the kubelet may not set on its node
    */
   readonly labels?: Record<string, string>;
 
@@ -176,7 +179,7 @@ export interface EfaKarpenterNodePoolProps {
    * spelling, `NoSchedule`, `PreferNoSchedule`, `NoExecute`). The EFA device plugin tolerates every taint.
    *
    * @default - none
-   * @throws `cdk-efa:karpenter-invalid-taint` for a taint without key or effect
+   * @throws `cdk-efa:invalid-node-taint` for a taint without key or a known effect, or with a key or value Kubernetes rejects
    */
   readonly taints?: eksv2.TaintSpec[];
 
@@ -244,11 +247,6 @@ export interface EfaKarpenterNodePoolProps {
 /** The AMI families whose EKS-optimized AMIs carry the EFA host software. */
 const AMI_FAMILIES = ['al2023', 'bottlerocket'];
 
-/** Kubernetes' spelling of the EKS taint effects. */
-const TAINT_EFFECTS: Record<string, string> = { NO_SCHEDULE: 'NoSchedule', PREFER_NO_SCHEDULE: 'PreferNoSchedule', NO_EXECUTE: 'NoExecute' };
-
-/** A Kubernetes object name that is also a label value (the NodePool name labels its nodes). */
-const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** A Kubernetes resource quantity, for example `64`, `1.5`, `500m`, `16Ti`, `1e3`. */
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;
@@ -339,6 +337,7 @@ export class EfaKarpenterNodePool extends Construct {
       ...subnetRequestProblems(subnetRequest, check),
       ...nameProblems({ nodeClassName: props.nodeClassName, nodePoolName: props.nodePoolName }),
       ...aliasProblems(alias),
+      ...labelProblems(props.labels ?? {}),
       ...taintProblems(props.taints ?? []),
       ...limitProblems(props.limits ?? {}),
       ...plugin.problems,
@@ -473,7 +472,7 @@ function capacityTypeProblems(types: KarpenterCapacityType[], reservationId: str
 /** `karpenter-invalid-name`: names Kubernetes (and the nodes' `karpenter.sh/nodepool` label) reject. */
 function nameProblems(names: Record<string, string | undefined>): Problem[] {
   return Object.entries(names).flatMap(([prop, name]) => {
-    if (name === undefined || Token.isUnresolved(name) || (typeof name === 'string' && name.length <= 63 && KUBERNETES_NAME.test(name))) {
+    if (name === undefined || Token.isUnresolved(name) || (typeof name === 'string' && name.length <= 63 && DNS_LABEL.test(name))) {
       return [];
     }
     return [{ id: 'karpenter-invalid-name', message: `has ${prop} ${echo(name)}, but Kubernetes names here are lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters; for example 'p5-efa', or leave it unset for a generated name.` }];
@@ -490,16 +489,6 @@ function aliasProblems(alias: string): Problem[] {
     return [];
   }
   return [{ id: 'karpenter-invalid-ami-alias', message: `has amiSelectorAlias ${echo(alias)}, but it must be 'family@version' with family al2023 or bottlerocket, whose EKS-optimized AMIs carry the EFA host software; for example 'al2023@latest' or 'al2023@v20260101'.` }];
-}
-
-/** `karpenter-invalid-taint`: a taint Kubernetes rejects (no key, or no known effect). */
-function taintProblems(taints: eksv2.TaintSpec[]): Problem[] {
-  return taints.flatMap((t, i) => {
-    if (typeof t?.key === 'string' && t.key !== '' && TAINT_EFFECTS[t.effect as string] !== undefined) {
-      return [];
-    }
-    return [{ id: 'karpenter-invalid-taint', message: `has taint ${i + 1} ${echo(t)}, but a Kubernetes taint needs a key and an effect; give { key, value, effect: TaintEffect.NO_SCHEDULE } (or PREFER_NO_SCHEDULE, NO_EXECUTE).` }];
-  });
 }
 
 /** `karpenter-invalid-limit`: a limit that is not a Kubernetes quantity. */

@@ -222,6 +222,8 @@ export interface EfaNodeGroupOptions {
    * `cdk-efa.io/efa-supported=true`.
    *
    * @default - only cdk-efa's labels
+   * @throws `cdk-efa:invalid-node-label` for a key or value Kubernetes rejects, or a `kubernetes.io` / `k8s.io` label
+   *         the kubelet may not set on its node
    */
   readonly labels?: Record<string, string>;
 
@@ -229,6 +231,8 @@ export interface EfaNodeGroupOptions {
    * Kubernetes taints for the nodes.
    *
    * @default - none
+   * @throws `cdk-efa:invalid-node-taint` for a taint without key or a known effect, or with a key or value Kubernetes
+   *         rejects
    */
   readonly taints?: eksv2.TaintSpec[];
 

@@ -10,11 +10,12 @@ import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { EfaNodeGroupOptions } from './efa-node-group-options';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
-import { EfaKubernetesLayout, EfaKubernetesPodOptions, EfaLayout, EfaLayoutOptions } from '../core/layout';
-import { InterfaceType } from '../core/network-interface';
+import { EfaKubernetesPodOptions, EfaLayout, EfaLayoutOptions } from '../core/layout';
 import { amiTypeFindings, amiTypeFor } from './private/ami-types';
+import { labelProblems, taintProblems } from './private/kubernetes-names';
 import { eksV2 } from './private/lazy-modules';
 import { EFA_SUPPORTED_LABEL, choosePlugin } from './private/plugin-chart';
+import { warnOnPodNetworking } from './private/pod-networking';
 import { Problem, definedKeys, echo, efaError, throwIfProblems } from '../core/private/errors';
 import { mixedLayoutsProblem, mixedP4Problem } from '../core/private/fleet-rules';
 import { EfaCapacity } from '../ec2/capacity';
@@ -111,6 +112,8 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
       ...capacityProblems(props, given, capacity, capacityType, instanceTypes.length),
       ...subnetRequestProblems(subnetRequest, check),
       ...plugin.problems,
+      ...labelProblems(props.labels ?? {}),
+      ...taintProblems(props.taints ?? []),
     ]);
     this.amiType = amiType!;
     amiFindings.warnings.forEach((w) => Annotations.of(this).addWarningV2('cdk-efa:ami-type-without-accelerator-drivers', w));
@@ -365,22 +368,6 @@ function checkSameLayout(scope: Construct, capabilities: InstanceTypeCapabilitie
   const problem = mixedLayoutsProblem([layout, ...others], 'one launch template', 'its own node group');
   if (problem !== undefined) {
     throw efaError(problem.id, `EfaNodeGroup ${scope.node.path} ${problem.message}`);
-  }
-}
-
-/**
- * Warns when the nodes' layout leaves the Amazon VPC CNI too few pod addresses, or has ENAs on cards the CNI does not
- * use (it manages network card 0 only, unless ENABLE_MULTI_NIC is on).
- */
-function warnOnPodNetworking(scope: Construct, pods: EfaKubernetesLayout): void {
-  if (pods.podIpv4AddressesSufficient === false) {
-    Annotations.of(scope).addWarningV2('cdk-efa:pod-ip-shortfall', `${pods.reason} Or acknowledge this warning if fewer pods per node is intended.`);
-  }
-  const enaCards = [...new Set(pods.layout.interfaces
-    .filter((i) => i.interfaceType === InterfaceType.INTERFACE && !Token.isUnresolved(i.networkCardIndex) && i.networkCardIndex > 0)
-    .map((i) => i.networkCardIndex))];
-  if (enaCards.length > 0) {
-    Annotations.of(scope).addWarningV2('cdk-efa:ena-needs-multi-nic', `The nodes' layout has ENA (interface) network interfaces on network card(s) ${enaCards.join(', ')}, but the Amazon VPC CNI assigns pod IP addresses on network card 0 only unless it runs with ENABLE_MULTI_NIC (VPC CNI 1.20 or later), so those interfaces give pods no addresses or bandwidth. Turn on multi-NIC in the VPC CNI, use LayoutProfile.SINGLE_IP, or acknowledge this warning.`);
   }
 }
 

@@ -7,6 +7,7 @@ import { EfaDeviceAlignment } from './efa-device-alignment';
 import { EfaKubernetesPlugin } from './efa-kubernetes-plugin';
 import { InstanceTypeCapabilities } from '../core/capabilities';
 import { EfaInstanceTypes } from '../core/instance-types';
+import { DNS_LABEL, DNS_SUBDOMAIN } from './private/kubernetes-names';
 import { Problem, echo, echoName, efaError, throwIfProblems } from '../core/private/errors';
 
 /** The EFA DRA driver's DeviceClass. */
@@ -24,10 +25,6 @@ const DEVICE_PLUGIN_CHART_ID = 'EfaDevicePlugin';
 /** The Kubernetes API group and version of DRA claims (GA in Kubernetes 1.34). */
 const RESOURCE_API_VERSION = 'resource.k8s.io/v1';
 
-/** A DNS-1123 label: a namespace, at most 63 characters. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-/** A DNS-1123 subdomain: an object's name, at most 253 characters. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * What an `EfaResourceClaimTemplate` or `EfaResourceClaim` asks for, without the cluster: enough to render the

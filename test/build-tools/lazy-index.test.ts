@@ -49,7 +49,7 @@ describe('the lazy package index', () => {
       "const lib = require('./index.js');",
       'const before = (globalThis.loads || []).join();',
       'const name = lib.Gamma.name;',
-      "console.log(JSON.stringify({ before, name, after: globalThis.loads.join(), keys: Object.keys(lib) }));",
+      'console.log(JSON.stringify({ before, name, after: globalThis.loads.join(), keys: Object.keys(lib) }));',
     ].join(' ')], dir);
     expect(JSON.parse(out)).toEqual({ before: '', name: 'Gamma', after: 'b', keys: ['Alpha', 'Beta', 'Gamma'] });
   });

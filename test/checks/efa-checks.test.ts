@@ -463,6 +463,15 @@ describe('the vpc-cni add-on version', () => {
 });
 
 describe('acknowledging findings', () => {
+  test('fails when an acknowledgement has no rule ID or no real reason', () => {
+    const stack = new Stack();
+    for (const reason of ['', '   ', 'ok', undefined as unknown as string]) {
+      expect(() => EfaChecks.acknowledge(stack, 'efa-underused', reason)).toThrow(/reason for acknowledging 'efa-underused'.*at least 10 characters.*cdk-efa:invalid-acknowledgement/);
+    }
+    expect(() => EfaChecks.acknowledge(stack, 'cdk-efa:', 'a reason long enough')).toThrow(/the rule ID is 'cdk-efa:'.*cdk-efa:invalid-acknowledgement/);
+    expect(stack.node.metadata.filter((m) => m.type === 'cdk_efa')).toEqual([]);
+  });
+
   test('keeps the reason as construct metadata that reaches the cloud assembly', () => {
     const s = setup();
     const lt = launchTemplate(s, 'LT', 'p5.48xlarge', [[0, 0, 'efa']]);
@@ -498,7 +507,7 @@ describe('acknowledging findings', () => {
     const s = setup();
     const a = launchTemplate(s, 'A', 'p6-b300.48xlarge', [[0, 0, 'efa']]);
     launchTemplate(s, 'B', 'p6-b300.48xlarge', [[0, 0, 'efa']]);
-    EfaChecks.acknowledge(a, 'efa-on-ena-only-card', 'testing');
+    EfaChecks.acknowledge(a, 'efa-on-ena-only-card', 'testing the other resource stays reported');
     const errors = findings(s.stack).errors.filter((e) => e.includes('efa-on-ena-only-card'));
     expect(errors).toHaveLength(1);
   });

@@ -410,8 +410,9 @@ describe('EfaKarpenterNodePool errors', () => {
   });
 
   test('fails for a taint without key or effect', () => {
-    expect(() => pool({ taints: [{ effect: eksv2.TaintEffect.NO_SCHEDULE }] })).toThrow(/taint 1 .*needs a key and an effect.*cdk-efa:karpenter-invalid-taint/);
-    expect(() => pool({ taints: [{ key: 'k', effect: 'NoSchedule' as eksv2.TaintEffect }] })).toThrow(/cdk-efa:karpenter-invalid-taint/);
+    expect(() => pool({ labels: { 'kubernetes.io/role': 'gpu' } })).toThrow(/label 'kubernetes.io\/role'.*cdk-efa:invalid-node-label/);
+    expect(() => pool({ taints: [{ effect: eksv2.TaintEffect.NO_SCHEDULE }] })).toThrow(/taint 1 .*it has no key.*cdk-efa:invalid-node-taint/);
+    expect(() => pool({ taints: [{ key: 'k', effect: 'NoSchedule' as eksv2.TaintEffect }] })).toThrow(/its effect 'NoSchedule' is not a TaintEffect.*cdk-efa:invalid-node-taint/);
   });
 
   test.each([['lots'], ['16 Ti'], ['']])('fails for the limit %p', (value) => {

@@ -6,8 +6,8 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  EfaCapacity, EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement, EfaSecurityGroup,
-  LayoutProfile, PrimaryInterface,
+  EfaCapacity, EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement,
+  EfaSecurityGroup, LayoutProfile, PrimaryInterface,
 } from '../../src';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
@@ -223,6 +223,13 @@ describe('EfaNodeGroup', () => {
       .toThrow(/capacityType CAPACITY_BLOCK, but capacity is not a Capacity Block.*cdk-efa:capacity-type-mismatch/);
     expect(() => nodeGroup({ capacityType: eksv2.CapacityType.ON_DEMAND, capacity: EfaCapacity.capacityBlock('cr-0123456789abcdef0'), minSize: 0 }))
       .toThrow(/capacityType ON_DEMAND, but capacity is a Capacity Block.*cdk-efa:capacity-type-mismatch/);
+  });
+
+  test('fails for node labels and taints Kubernetes or the kubelet reject', () => {
+    expect(() => nodeGroup({ labels: { 'node-role.kubernetes.io/gpu': 'true' } })).toThrow(/label 'node-role.kubernetes.io\/gpu'.*kubelet refuses.*cdk-efa:invalid-node-label/);
+    expect(() => nodeGroup({ labels: { team: 'ml training' } })).toThrow(/its value 'ml training' is not.*cdk-efa:invalid-node-label/);
+    expect(() => nodeGroup({ taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' as eksv2.TaintEffect }] })).toThrow(/its effect 'NoSchedule' is not a TaintEffect.*cdk-efa:invalid-node-taint/);
+    expect(() => nodeGroup({ labels: { 'node.kubernetes.io/lifecycle': 'normal', 'team': 'ml' }, taints: [{ key: 'nvidia.com/gpu', effect: eksv2.TaintEffect.NO_SCHEDULE }] })).not.toThrow();
   });
 
   test('fails when capacity meets the deprecated capacityReservationId', () => {

@@ -5,9 +5,14 @@ import { App, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { EfaBatchExampleStack } from '../../examples/batch';
 import { EfaEksExampleStack } from '../../examples/eks';
 import { EfaLaunchTemplatesExampleStack } from '../../examples/launch-templates';
-import { EfaChecks, EfaKarpenterNodePool, EfaLaunchTemplate, EfaNodeGroup, EfaResourceClaimTemplate, EfaSecurityGroup } from '../../src';
+import { EfaSelfManagedEksExampleStack, EfaSlurmFleetExampleStack } from '../../examples/self-managed';
+import {
+  EfaAutoScalingGroup, EfaBatchComputeEnvironment, EfaChecks, EfaKarpenterNodePool, EfaLaunchTemplate, EfaMultiNodeJobDefinition, EfaNodeGroup,
+  EfaResourceClaimTemplate, EfaSecurityGroup,
+} from '../../src';
 import { HAS_VALIDATIONS } from '../cdk-version';
 
 /** The example app, as examples/app.ts builds it. */
@@ -16,6 +21,9 @@ function exampleApp(outdir?: string): { app: App; stacks: Stack[] } {
   const stacks = [
     new EfaLaunchTemplatesExampleStack(app, 'CdkEfaExample'),
     new EfaEksExampleStack(app, 'CdkEfaEksExample'),
+    new EfaBatchExampleStack(app, 'CdkEfaBatchExample'),
+    new EfaSlurmFleetExampleStack(app, 'CdkEfaSlurmFleetExample'),
+    new EfaSelfManagedEksExampleStack(app, 'CdkEfaSelfManagedEksExample'),
   ];
   Aspects.of(app).add(new EfaChecks());
   return { app, stacks };
@@ -26,6 +34,7 @@ function libraryPaths(root: IConstruct): string[] {
   return root.node.findAll()
     .filter((c) => c instanceof EfaSecurityGroup || c instanceof EfaLaunchTemplate || c instanceof EfaNodeGroup
       || c instanceof EfaKarpenterNodePool || c instanceof EfaResourceClaimTemplate
+      || c instanceof EfaBatchComputeEnvironment || c instanceof EfaMultiNodeJobDefinition || c instanceof EfaAutoScalingGroup
       || ['CdkEfaOfferingCheckProvider', 'CdkEfaOfferingCheckProviderScope', 'EfaDevicePlugin', 'EfaDraDriver'].includes(c.node.id))
     .map((c) => c.node.path);
 }
@@ -77,7 +86,7 @@ describe('example app', () => {
         .map((f) => [f, fs.readFileSync(path.join(outdir, f), 'utf-8')]);
     };
     const first = read();
-    expect(first.length).toBe(2);
+    expect(first.length).toBe(5);
     expect(read()).toEqual(first);
   });
 });

@@ -31,7 +31,7 @@ export function launchTemplateProblems(input: LaunchTemplateRuleInput): Problem[
   const capacity = EfaCapacity._of(input);
   const reservation = capacity.capacityReservationId;
   if (capacity.isCapacityBlock && input.includeInstanceType === false) {
-    problems.push({ id: 'capacity-block-without-instance-type', message: 'launches into a Capacity Block but leaves out its instance type (includeInstanceType: false, or an EfaNodeGroup with several instanceTypes); a Capacity Block reserves one instance type and EKS needs it in the launch template, so name exactly one instance type.' });
+    problems.push({ id: 'capacity-block-without-instance-type', message: 'launches into a Capacity Block but leaves out its instance type (includeInstanceType: false, or several instance types); a Capacity Block reserves one instance type, and EKS node groups and EC2 Auto Scaling groups launch into it only from a launch template that names that type (Auto Scaling has no mixed instances groups with Capacity Blocks), so name exactly one instance type.' });
   }
   if (reservation !== undefined && input.placement?.mode === 'cluster') {
     problems.push({ id: 'placement-group-with-reservation', message: `targets capacity reservation ${echo(reservation)} and asks for a new cluster placement group, but the reserved capacity is not in a group created after it and launches would fail with insufficient capacity; use EfaPlacement.none(), or EfaPlacement.fromPlacementGroup() with the group the reservation was made in.` });

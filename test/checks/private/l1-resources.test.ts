@@ -63,6 +63,22 @@ describe('L1 constructs as the template reader reads them', () => {
       },
     });
     new eks.CfnAddon(stack, 'Cni', { clusterName: 'c', addonName: 'vpc-cni', addonVersion: 'v1.18.3-eksbuild.1' });
+    new batch.CfnJobDefinition(stack, 'Job', {
+      type: 'multinode',
+      nodeProperties: {
+        numNodes: 2,
+        mainNode: 0,
+        nodeRangeProperties: [{
+          targetNodes: '0:1',
+          container: {
+            image: 'nccl-tests',
+            instanceType: 'p5.48xlarge',
+            environment: [{ name: 'FI_PROVIDER', value: 'efa' }],
+            linuxParameters: { devices: [{ hostPath: '/dev/infiniband/uverbs0', containerPath: '/dev/infiniband/uverbs0', permissions: ['READ', 'WRITE', 'MKNOD'] }] },
+          },
+        }],
+      },
+    });
 
     const synthesized = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
     const read = cfnResourcesOf(stack).map(templateResourceOf);
