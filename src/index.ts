@@ -7,6 +7,7 @@ export * from './core/karpenter';
 export * from './ec2/efa-security-group';
 export * from './ec2/placement';
 export * from './ec2/capacity';
+export * from './ec2/subnet-options';
 export * from './ec2/efa-launch-template';
 export * from './autoscaling/efa-auto-scaling-group';
 export * from './eks/efa-cluster';

@@ -19,6 +19,7 @@ import { EfaPlacement } from '../ec2/placement';
 import { autoscalingModule, iamModule } from '../ec2/private/lazy-modules';
 import { acknowledgeNagRules } from '../ec2/private/nag';
 import { chooseSubnet, warnIfReservationZoneUnchecked, warnOnIpBudget } from '../ec2/private/subnet-choice';
+import { EfaSubnetOptions } from '../ec2/subnet-options';
 
 /**
  * Everything an `EfaAutoScalingGroup` takes except the VPC, for `EfaCluster.addEfaAutoScalingGroup()` (self-managed
@@ -26,7 +27,7 @@ import { chooseSubnet, warnIfReservationZoneUnchecked, warnOnIpBudget } from '..
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
  */
-export interface EfaAutoScalingGroupOptions {
+export interface EfaAutoScalingGroupOptions extends EfaSubnetOptions {
   /**
    * The instance type. Its network-card layout comes from the capability table, or from `capabilities`.
    *
@@ -107,55 +108,6 @@ export interface EfaAutoScalingGroupOptions {
    * @see https://docs.aws.amazon.com/autoscaling/ec2/userguide/asg-capacity-limits.html
    */
   readonly desiredCapacity?: number;
-
-  /**
-   * The subnet the instances launch in. EFA traffic does not cross subnets, so the group uses exactly one (the
-   * `VPCZoneIdentifier` of the Auto Scaling group holds that one subnet).
-   *
-   * It must not be one of the VPC's public subnets when the instances have several network interfaces
-   * (`cdk-efa:public-subnet`): such an instance gets no public IPv4 address. With a capacity reservation the subnet
-   * must be in the reservation's Availability Zone; the offering check verifies it.
-   *
-   * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId`, as `EfaNodeGroup` chooses its
-   *            subnet: the first candidate (with a warning, `cdk-efa:subnet-chosen`), or the offering check's choice
-   *            with an AZ ID or a reservation
-   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
-   */
-  readonly subnet?: ec2.ISubnet;
-
-  /**
-   * The subnets to choose the one subnet from. Public subnets are left out for instances with several network
-   * interfaces.
-   *
-   * @default - the VPC's default selection (private subnets if it has any, else isolated ones)
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Only consider subnets in this Availability Zone (name, for example `us-east-1a`). A stack without `env` cannot
-   * match it at synth time (`cdk-efa:availability-zone-unresolved`).
-   *
-   * @default - any
-   */
-  readonly availabilityZone?: string;
-
-  /**
-   * Only consider subnets in this Availability Zone ID (for example `use1-az4`), which names the same physical zone in
-   * every account. Needs the offering check.
-   *
-   * @default - any
-   * @throws `cdk-efa:zone-id-needs-offering-check` with `offeringCheck: false`
-   */
-  readonly availabilityZoneId?: string;
-
-  /**
-   * Check at deploy time, before the Auto Scaling group is created, that the subnet's Availability Zone offers the
-   * instance types (and, with a capacity reservation, holds it); the group's `VPCZoneIdentifier` is the check's
-   * answer. See `EfaNodeGroupOptions.offeringCheck`.
-   *
-   * @default true
-   */
-  readonly offeringCheck?: boolean;
 
   /**
    * The placement group. Capacity reservations and Capacity Blocks need `EfaPlacement.none()` or the reservation's own

@@ -19,13 +19,14 @@ import { defaultPlacement } from '../ec2/private/capacity-rules';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
 import { acknowledgeNagRules, managedPolicyRule } from '../ec2/private/nag';
 import { chooseSubnet, subnetRequestProblems, warnIfReservationZoneUnchecked } from '../ec2/private/subnet-choice';
+import { EfaSubnetOptions } from '../ec2/subnet-options';
 
 /**
  * Properties of an `EfaBatchComputeEnvironment`.
  *
  * @see https://docs.aws.amazon.com/batch/latest/userguide/mnp-ce.html
  */
-export interface EfaBatchComputeEnvironmentProps {
+export interface EfaBatchComputeEnvironmentProps extends EfaSubnetOptions {
   /** The VPC the instances launch in. */
   readonly vpc: ec2.IVpc;
 
@@ -88,48 +89,6 @@ export interface EfaBatchComputeEnvironmentProps {
    * @default LayoutProfile.SINGLE_IP
    */
   readonly profile?: LayoutProfile;
-
-  /**
-   * The one subnet the instances launch in. EFA traffic does not cross subnets and a cluster placement group lives in
-   * one Availability Zone, so a compute environment for EFA uses exactly one subnet. It must be private with a NAT
-   * gateway: the interfaces of multi-node parallel containers (awsvpc) get no public IP address
-   * (`cdk-efa:public-subnet`).
-   *
-   * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId`, as `EfaNodeGroup` chooses it
-   * @throws `cdk-efa:conflicting-subnet-options` together with `vpcSubnets`, `availabilityZone` or `availabilityZoneId`
-   */
-  readonly subnet?: ec2.ISubnet;
-
-  /**
-   * The subnets to choose the one subnet from. Public subnets are left out of the choice.
-   *
-   * @default - the VPC's default selection (private subnets if it has any, else isolated ones), never public subnets
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Only consider subnets in this Availability Zone (name, for example `us-east-1a`).
-   *
-   * @default - any
-   */
-  readonly availabilityZone?: string;
-
-  /**
-   * Only consider subnets in this Availability Zone ID (for example `use1-az4`). Needs the offering check.
-   *
-   * @default - any
-   * @throws `cdk-efa:zone-id-needs-offering-check` with `offeringCheck: false`
-   */
-  readonly availabilityZoneId?: string;
-
-  /**
-   * Check at deploy time, before the compute environment is created, that the subnet's Availability Zone offers the
-   * instance types (and, with a reservation as `capacity`, choose or verify a subnet in the reservation's zone), as
-   * `EfaNodeGroup` does. The check's answer becomes the compute environment's subnet.
-   *
-   * @default true
-   */
-  readonly offeringCheck?: boolean;
 
   /**
    * The EFA security group, on every network interface of the launch template. Pass one group to several compute

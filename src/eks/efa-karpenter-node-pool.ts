@@ -20,6 +20,7 @@ import { EfaPlacement } from '../ec2/placement';
 import { defaultPlacement } from '../ec2/private/capacity-rules';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
 import { chooseSubnet, subnetRequestProblems, warnIfReservationZoneUnchecked } from '../ec2/private/subnet-choice';
+import { EfaSubnetOptions } from '../ec2/subnet-options';
 
 /**
  * A Karpenter capacity type (the `karpenter.sh/capacity-type` node label a NodePool's requirements select).
@@ -44,7 +45,7 @@ export enum KarpenterCapacityType {
  *
  * @see https://docs.aws.amazon.com/eks/latest/userguide/device-management-efa.html
  */
-export interface EfaKarpenterNodePoolProps {
+export interface EfaKarpenterNodePoolProps extends EfaSubnetOptions {
   /** The cluster, wrapped with `EfaCluster.fromClusterV2()` or `EfaCluster.fromCluster()`. */
   readonly cluster: EfaCluster;
 
@@ -93,45 +94,6 @@ export interface EfaKarpenterNodePoolProps {
    * @throws `cdk-efa:karpenter-needs-efa-interface` for `PrimaryInterface.EFA`
    */
   readonly primaryInterface?: PrimaryInterface;
-
-  /**
-   * The subnet the nodes launch in (the `EC2NodeClass`'s one `subnetSelectorTerms` entry). EFA traffic does not cross
-   * subnets, so a node pool uses exactly one. It must not be one of the VPC's public subnets (`cdk-efa:public-subnet`):
-   * a node with several network interfaces gets no public IPv4 address.
-   *
-   * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId`, as `EfaNodeGroup` chooses it
-   */
-  readonly subnet?: ec2.ISubnet;
-
-  /**
-   * The subnets to choose the one subnet from. Public subnets are left out of the choice.
-   *
-   * @default - the VPC's default selection (private subnets if it has any, else isolated ones), never public subnets
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Only consider subnets in this Availability Zone (name, for example `us-east-1a`).
-   *
-   * @default - any
-   */
-  readonly availabilityZone?: string;
-
-  /**
-   * Only consider subnets in this Availability Zone ID (for example `use1-az4`). Needs the offering check.
-   *
-   * @default - any
-   */
-  readonly availabilityZoneId?: string;
-
-  /**
-   * Check at deploy time, before the node class is applied, that the subnet's Availability Zone offers the instance
-   * types (and, with a reservation as `capacity`, choose or verify a subnet in the reservation's zone), as `EfaNodeGroup`
-   * does.
-   *
-   * @default true
-   */
-  readonly offeringCheck?: boolean;
 
   /**
    * The placement group (the `EC2NodeClass`'s `placementGroupSelector`, by name). A cluster placement group made by
@@ -246,7 +208,6 @@ export interface EfaKarpenterNodePoolProps {
 
 /** The AMI families whose EKS-optimized AMIs carry the EFA host software. */
 const AMI_FAMILIES = ['al2023', 'bottlerocket'];
-
 
 /** A Kubernetes resource quantity, for example `64`, `1.5`, `500m`, `16Ti`, `1e3`. */
 const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$/;

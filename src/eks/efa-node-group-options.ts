@@ -8,13 +8,14 @@ import { LayoutProfile, PrimaryInterface } from '../core/layout';
 import { EfaCapacity } from '../ec2/capacity';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
 import { EfaPlacement } from '../ec2/placement';
+import { EfaSubnetOptions } from '../ec2/subnet-options';
 
 /**
  * Everything an `EfaNodeGroup` takes except the cluster, for `EfaCluster.addEfaNodeGroup()`.
  *
  * @see https://docs.aws.amazon.com/eks/latest/userguide/node-efa.html
  */
-export interface EfaNodeGroupOptions {
+export interface EfaNodeGroupOptions extends EfaSubnetOptions {
   /**
    * The instance types. Several are allowed only when their EFA layouts are identical (for example p5.48xlarge and
    * p5e.48xlarge); p4d and p4de never mix with other types, because they cannot exchange EFA traffic with them.
@@ -91,58 +92,6 @@ export interface EfaNodeGroupOptions {
    * @default - `EfaPlacement.cluster()`; `EfaPlacement.none()` with a capacity reservation
    */
   readonly placement?: EfaPlacement;
-
-  /**
-   * The subnet the nodes launch in. EFA traffic does not cross subnets, so a node group uses exactly one.
-   *
-   * It must not be one of the VPC's public subnets (`cdk-efa:public-subnet`): a node with several network interfaces
-   * gets no public IPv4 address, so without a NAT gateway it reaches neither EKS nor ECR and never joins. A subnet
-   * that is in none of the VPC's subnet lists gets a warning (`cdk-efa:subnet-type-unknown`). With a capacity
-   * reservation the subnet must be in the reservation's Availability Zone; the offering check verifies it.
-   *
-   * @default - chosen from `vpcSubnets`, `availabilityZone` and `availabilityZoneId` (see those)
-   * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/efa-acc-inst-types.html
-   */
-  readonly subnet?: ec2.ISubnet;
-
-  /**
-   * The subnets to choose the one subnet from. Public subnets are left out of the choice (see `subnet`); a selection
-   * of public subnets only is an error.
-   *
-   * @default - the VPC's default selection (private subnets if it has any, else isolated ones), never public subnets
-   */
-  readonly vpcSubnets?: ec2.SubnetSelection;
-
-  /**
-   * Only consider subnets in this Availability Zone (name, for example `us-east-1a`).
-   *
-   * In a stack without `env` (environment-agnostic), the VPC's subnets have no known zone at synth time, so this
-   * cannot be matched (`cdk-efa:availability-zone-unresolved`): set `env` on the stack, name the `subnet`, or use
-   * `availabilityZoneId`.
-   *
-   * @default - any
-   * @see https://docs.aws.amazon.com/cdk/v2/guide/environments.html
-   */
-  readonly availabilityZone?: string;
-
-  /**
-   * Only consider subnets in this Availability Zone ID (for example `use1-az4`), which names the same physical zone in
-   * every account. Subnet AZ IDs are only known at deploy time, so this needs the offering check.
-   *
-   * @default - any
-   */
-  readonly availabilityZoneId?: string;
-
-  /**
-   * Check at deploy time, before the node group is created, that the subnet's Availability Zone offers the instance
-   * types (a custom resource calling `DescribeSubnets` and `DescribeInstanceTypeOfferings`). A zone that does not
-   * offer them fails the deployment within seconds, naming the AZ IDs that do. With a capacity reservation it also
-   * reads the reservation (`DescribeCapacityReservations`) and chooses, or verifies, a subnet in its Availability
-   * Zone; turning the check off then gets a warning (`cdk-efa:reservation-zone-unchecked`).
-   *
-   * @default true
-   */
-  readonly offeringCheck?: boolean;
 
   /**
    * The capacity type. `CAPACITY_BLOCK` needs a launch template for a Capacity Block: the created one is, given

@@ -4,6 +4,7 @@ import { IConstruct } from 'constructs';
 import { InstanceTypeCapabilities } from '../../core/capabilities';
 import { EfaLayout } from '../../core/layout';
 import { Problem, definedKeys, echo, efaError } from '../../core/private/errors';
+import type { EfaSubnetOptions } from '../subnet-options';
 
 /** The node group's subnet, as `chooseSubnet` found it. */
 export interface ChosenSubnet {
@@ -14,12 +15,7 @@ export interface ChosenSubnet {
 }
 
 /** Where a fleet (node group, node pool, Auto Scaling group, Batch compute environment) asks to launch. */
-export interface SubnetRequest {
-  readonly subnet?: ec2.ISubnet;
-  readonly vpcSubnets?: ec2.SubnetSelection;
-  readonly availabilityZone?: string;
-  readonly availabilityZoneId?: string;
-}
+export type SubnetRequest = Omit<EfaSubnetOptions, 'offeringCheck'>;
 
 /** What the fleet's layout and offering check mean for the subnet choice. */
 export interface SubnetChoice {
