@@ -24,6 +24,7 @@ export const DIRS = {
 /** What a finished child process printed, and how long it ran. */
 export interface ChildRun {
   readonly stdout: string;
+  readonly stderr: string;
   readonly wallMs: number;
 }
 
@@ -36,7 +37,7 @@ export function run(command: string, args: string[], options: SpawnSyncOptions =
     const stderr = String(result.stderr ?? '').trim().split('\n').slice(-5).join(' | ');
     throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}): ${result.error?.message ?? stderr}`);
   }
-  return { stdout: String(result.stdout), wallMs };
+  return { stdout: String(result.stdout), stderr: String(result.stderr), wallMs };
 }
 
 /** The environment of a child: TMPDIR under `.tmp/bench`, and aws-cdk-lib's template validation on or off. */
@@ -57,8 +58,17 @@ export function runNodeJson<T>(args: string[], env: NodeJS.ProcessEnv = childEnv
   return { value: JSON.parse(lines[lines.length - 1]) as T, wallMs };
 }
 
-/** Compiles the child processes (bench/children/*.ts, with the library's source bundled in) into `DIRS.dist`. */
+/** Data files the library reads beside its modules at run time; a bundled child reads them beside itself. */
+const RUNTIME_DATA = [path.join('src', 'core', 'private', 'instance-types.generated.json')];
+
+/**
+ * Compiles the child processes (bench/children/*.ts, with the library's source bundled in) into `DIRS.dist`, and
+ * copies the data files the library reads at run time next to them.
+ */
 export function buildChildren(): void {
+  for (const file of RUNTIME_DATA) {
+    fs.copyFileSync(path.join(ROOT, file), path.join(DIRS.dist, path.basename(file)));
+  }
   const entries = ['synth-efa', 'synth-hand-written', 'layouts'].map((name) => path.join('bench', 'children', `${name}.ts`));
   const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
   run(esbuild, [

@@ -1,4 +1,5 @@
-import type { FileCost, ImportSamples } from './import-bench';
+import type { CliCost } from './cli-bench';
+import type { AppStartCost, ExportGroupCost, FileCost, ImportSamples } from './import-bench';
 import type { LayoutResult } from './layout-bench';
 import type { PackResult } from './pack-bench';
 import type { ProfileSummary } from './profile';
@@ -13,10 +14,14 @@ export interface BenchResults {
   readonly comparisons: Comparison[];
   readonly growth: Growth[];
   readonly layouts: LayoutResult;
+  readonly cli: CliCost[];
   readonly imports: Record<string, ImportSamples>;
+  /** Median of paired differences of the timed require, cdk-efa after the baseline minus the baseline. */
   readonly importOverheadMs: number;
-  readonly importOwnMs: number;
-  readonly breakdown: Array<{ step: string; ms: number }>;
+  /** The same for whole-process wall time. */
+  readonly importProcessOverheadMs: number;
+  readonly exportGroups: ExportGroupCost[];
+  readonly appStart: AppStartCost;
   readonly ownFiles: FileCost[];
   readonly libFresh: boolean;
   readonly pack: PackResult;
@@ -26,12 +31,14 @@ export interface BenchResults {
   readonly findings: string;
 }
 
-/** One target of the issue, and whether this run met it. */
+/** One target of an issue and whether this run met it, or (without `met`) a number shown for information. */
 export interface Target {
+  /** The issue that set the target, for example `#11 §4`. */
+  readonly issue: string;
   readonly name: string;
   readonly goal: string;
   readonly measured: string;
-  readonly met: boolean;
+  readonly met?: boolean;
 }
 
 function table(header: string[], rows: string[][]): string {
@@ -48,7 +55,17 @@ function machine(r: BenchResults): string {
 }
 
 function targets(r: BenchResults): string {
-  return ['## Targets', '', table(['Target', 'Goal', 'Measured', 'Met'], r.targets.map((t) => [t.name, t.goal, t.measured, t.met ? 'yes' : '**no**']))].join('\n');
+  const goals = r.targets.filter((t) => t.met !== undefined);
+  const information = r.targets.filter((t) => t.met === undefined);
+  return [
+    '## Targets',
+    '',
+    table(['Issue', 'Target', 'Goal', 'Measured', 'Met'], goals.map((t) => [t.issue, t.name, t.goal, t.measured, t.met ? 'yes' : '**no**'])),
+    '',
+    'For information (no target):',
+    '',
+    table(['Issue', 'What', 'Measured'], information.map((t) => [t.issue, t.name, t.measured])),
+  ].join('\n');
 }
 
 function fairness(r: BenchResults): string {
@@ -129,24 +146,64 @@ function layoutSection(r: BenchResults): string {
   ].join('\n');
 }
 
+function cliSection(r: BenchResults): string {
+  return [
+    '## CLI start-up',
+    '',
+    'Each command ran as `node lib/cli/cli.js <command>` next to `node -e 0` (the floor: Node.js start-up alone), back to back in alternating order; the overhead is the median of the paired differences of whole-process wall time (spawn to exit), which is what the target measures. Both ran with a preload script that reports, at exit, the process\'s CPU time (user + system, all threads, from process start) and the modules in `require.cache`; CPU time is not inflated by other jobs the way wall time is.',
+    '',
+    table(['Command', 'Pairs', 'Command ms (median)', '`node -e 0` ms (median)', 'Wall overhead ms (median of paired differences)', 'CPU overhead ms (median of paired differences)', 'Modules loaded', 'of them aws-cdk-lib'],
+      r.cli.map((c) => [
+        `\`cdk-efa ${c.command}\``, String(c.processMs.length), fixed(median(c.processMs), 1), fixed(median(c.floorMs), 1), `**${fixed(c.overheadMs, 1)}**`, fixed(c.overheadCpuMs, 1),
+        String(c.modules), String(c.awsCdkLibModules),
+      ])),
+  ].join('\n');
+}
+
+function appStartSection(r: BenchResults): string {
+  const a = r.appStart;
+  const labels = Object.keys(a.constructs);
+  const [efa, l2] = labels;
+  const difference = median(a.constructs[efa].map((ms, i) => ms - a.constructs[l2][i]));
+  const processDifference = median(a.processMs[efa].map((ms, i) => ms - a.processMs[l2][i]));
+  return [
+    '### A realistic app: what the first constructs cost (for information)',
+    '',
+    'Each fresh process loads aws-cdk-lib and aws-ec2 and builds `App`, `Stack` and a default `ec2.Vpc` (phase 1), then (phase 2) either loads cdk-efa and builds an `EfaSecurityGroup` and an `EfaLaunchTemplate` for p5.48xlarge, or builds aws-cdk-lib\'s own `ec2.SecurityGroup` and `ec2.LaunchTemplate` with the same instance type. No synthesis. The two do not do the same work, and the row is not a target: it shows what an app pays once it uses cdk-efa\'s constructs. Both variants load aws-ec2\'s SecurityGroup and LaunchTemplate modules in phase 2; cdk-efa\'s also loads its own ec2 and core modules, the capability table and aws-ec2\'s placement-group and volume modules, computes and validates the 33-interface layout, and creates three more resources (the two EFA self rules and the placement group).',
+    '',
+    table(['Variant', 'Reps', 'Phase 1: aws-cdk-lib + App + Stack + Vpc ms', 'Phase 2: security group + launch template ms', 'Whole process ms'],
+      labels.map((l) => [
+        l, String(a.constructs[l].length), fixed(median(a.vpc[l]), 1), fixed(median(a.constructs[l]), 1), fixed(median(a.processMs[l]), 1),
+      ])),
+    '',
+    `Phase 2, cdk-efa minus the L2s: **${fixed(difference, 1)} ms** (median of paired differences); whole process: ${fixed(processDifference, 1)} ms.`,
+  ].join('\n');
+}
+
 function importSection(r: BenchResults): string {
   const rows = Object.entries(r.imports)
     .map(([name, s]) => [name, String(s.requireMs.length), fixed(median(s.requireMs), 1), fixed(median(s.processMs), 1)]);
   const own = r.ownFiles.slice(0, 8).map((f) => [f.file, fixed(f.selfMs, 2), String(f.bytes)]);
+  const groups = r.exportGroups.map((g) => [
+    g.group, g.exports.join(', '), fixed(g.readMs, 1), fixed(g.dependencyMs, 1), fixed(g.readMs - g.dependencyMs, 1),
+    String(g.ownFiles), String(g.dependencyFiles), g.dependencyModules.join(', ') || '-',
+  ]);
   return [
     '## Import cost',
     '',
     r.libFresh ? 'lib/ was compiled after the last change to src/.' : '**lib/ is older than src/: these numbers describe the last compiled code; run `npx projen compile` first.**',
     '',
-    table(['Target (fresh node process each)', 'Reps', 'require() ms (median)', 'Whole process ms (median)'], rows),
+    table(['Target (fresh node process each)', 'Reps', 'Timed code ms (median)', 'Whole process ms (median)'], rows),
     '',
-    `Overhead of \`require('cdk-efa')\` over \`require('aws-cdk-lib')\` alone: **${fixed(r.importOverheadMs, 1)} ms** (median of paired differences). Of that, cdk-efa's own code accounts for ${fixed(r.importOwnMs, 1)} ms (cdk-efa minus "aws-cdk-lib + what cdk-efa loads of it"); the rest is aws-cdk-lib modules that cdk-efa loads.`,
+    `\`require('cdk-efa')\` costs **${fixed(r.importOverheadMs, 1)} ms** over the baseline \`require('aws-cdk-lib'); require('aws-cdk-lib/aws-ec2')\` (median of paired differences of the timed code; whole process: ${fixed(r.importProcessOverheadMs, 1)} ms). lib/index.js is lazy (build-tools/lazy-index.js): it defines one getter per export and loads no module until an export is read.`,
     '',
-    '### Where the time goes: each step loaded after the previous one (median ms)',
+    '### What reading each group of exports costs the first time (median ms)',
     '',
-    table(['Step', 'ms'], r.breakdown.map((b) => [b.step, fixed(b.ms, 1)])),
+    "Each row is its own fresh process: the baseline, `require('cdk-efa')`, then the timed first read of the group's exports. Interleaved with it, a process that requires, after the baseline, only the dependency files (aws-cdk-lib, constructs) that the read loaded; the difference is cdk-efa's own code. The groups are src/'s folders.",
     '',
-    "### cdk-efa's own files by self time (compile, run and resolution of their requires; median ms)",
+    table(['Group', 'Exports', 'First read ms', 'of it: dependencies ms', 'cdk-efa\'s own ms', 'cdk-efa files', 'Dependency files', 'Dependency modules'], groups),
+    '',
+    "### cdk-efa's own files by self time when every export is read (compile, run and resolution of their requires; median ms)",
     '',
     table(['File', 'Self ms', 'Bytes'], own),
   ].join('\n');
@@ -189,7 +246,8 @@ function profileSection(r: BenchResults): string {
 
 function raw(r: BenchResults): string {
   const runs = r.runs.map((x) => [x.family, x.variant, String(x.groups), x.validation ? 'on' : 'off', String(x.repetition), fixed(x.startupMs, 0), fixed(x.constructMs, 1), fixed(x.synthMs, 1), fixed(x.processMs, 0), fixed(x.rssBeforeMiB, 1), fixed(x.maxRssMiB, 1)]);
-  const imports = Object.entries(r.imports).map(([name, s]) => `- ${name}: require ms ${s.requireMs.map((v) => fixed(v, 1)).join(', ')}`);
+  const imports = Object.entries(r.imports).map(([name, s]) => `- ${name}: timed ms ${s.requireMs.map((v) => fixed(v, 1)).join(', ')}`);
+  const cli = r.cli.map((c) => `- \`cdk-efa ${c.command}\` / \`node -e 0\`, process ms: ${c.processMs.map((v, i) => `${fixed(v, 0)}/${fixed(c.floorMs[i], 0)}`).join(', ')}`);
   return [
     '## Raw numbers',
     '',
@@ -200,6 +258,10 @@ function raw(r: BenchResults): string {
     '### Import samples',
     '',
     ...imports,
+    '',
+    '### CLI samples (command / floor, per pair)',
+    '',
+    ...cli,
   ].join('\n');
 }
 
@@ -208,7 +270,7 @@ export function renderResults(r: BenchResults): string {
   return [
     '# cdk-efa benchmarks',
     `Generated by \`bench/run.ts\` (\`npx projen bench\`) on ${r.facts.Date}; do not edit by hand. Absolute times on this machine are noisy; compare the ratios, which were measured side by side.`,
-    machine(r), targets(r), synthesis(r), growthSection(r), layoutSection(r), importSection(r), packSection(r),
+    machine(r), targets(r), synthesis(r), growthSection(r), layoutSection(r), cliSection(r), importSection(r), appStartSection(r), packSection(r),
     '## Findings and proposed fixes', r.findings, profileSection(r), raw(r),
   ].join('\n\n') + '\n';
 }

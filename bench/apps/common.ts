@@ -14,7 +14,8 @@ export const IMPORTED = {
 } as const;
 
 /**
- * Groups per stack. A p5 launch-template group is 5 resources and a node group 7, and a stack holds at most 500, so
+ * Groups per stack. A p5 launch-template group is 5 resources and a node group 4 (plus the cluster's EFA security
+ * group and its 2 rules once per stack), and a stack holds at most 500, so
  * larger apps are split over several stacks, as a real app would be.
  */
 export const GROUPS_PER_STACK = 50;

@@ -41,8 +41,9 @@ function importCluster(stack: Stack): NodeGroupContext {
 }
 
 /**
- * N × `EfaNodeGroup` `Ng<i>` on an imported aws-eks-v2 cluster, with the subnet given, no Kubernetes plugin and no
- * offering check (its Lambda and custom resource have no counterpart in the hand-written app).
+ * N × `EfaNodeGroup` `Ng<i>` on an imported aws-eks-v2 cluster (whose EFA security group the node groups share), with
+ * the subnet given, no Kubernetes plugin and no offering check (its Lambda and custom resource have no counterpart in
+ * the hand-written app).
  */
 export function nodeGroupApp(outdir: string, groups: number): App {
   return buildApp(outdir, groups, importCluster, (stack, context, i) => {

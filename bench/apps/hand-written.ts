@@ -15,13 +15,22 @@ interface SecurityGroupRefs {
   readonly groupId: string;
 }
 
+/** A security group's description and tags. */
+interface SecurityGroupOptions {
+  readonly description: string;
+  readonly tags?: CfnTag[];
+}
+
+/** `EfaSecurityGroup`'s description of a group made for launch templates. */
+const LAUNCH_TEMPLATE_GROUP: SecurityGroupOptions = { description: 'EFA: all traffic to and from members of this group' };
+
 /** `CfnSecurityGroup` plus its self ingress and self egress rules, under `scope` (as `Resource`, `EfaSelfIngress`, …). */
-function efaSecurityGroup(scope: Construct, tags?: CfnTag[]): SecurityGroupRefs {
+function efaSecurityGroup(scope: Construct, options: SecurityGroupOptions): SecurityGroupRefs {
   const group = new ec2.CfnSecurityGroup(scope, 'Resource', {
-    groupDescription: 'EFA: all traffic to and from members of this group',
+    groupDescription: options.description,
     vpcId: IMPORTED.vpcId,
     securityGroupEgress: [{ cidrIp: '0.0.0.0/0', description: 'Allow all outbound traffic by default', ipProtocol: '-1' }],
-    tags,
+    tags: options.tags,
   });
   const groupId = group.attrGroupId;
   new ec2.CfnSecurityGroupIngress(scope, 'EfaSelfIngress', {
@@ -39,15 +48,21 @@ function efaSecurityGroup(scope: Construct, tags?: CfnTag[]): SecurityGroupRefs 
   return { groupId };
 }
 
-/** ENA primary at 0/0, efa-only at 0/1 and at device 0 of cards 1–31, every interface with its security groups. */
-function p5NetworkInterfaces(ipGroups: string[], efaOnlyGroups: string[]): ec2.CfnLaunchTemplate.NetworkInterfaceProperty[] {
+/**
+ * The p5.48xlarge layouts, every interface with its security groups: for launch templates, an ENA primary at 0/0 and
+ * efa-only at 0/1 and at device 0 of cards 1–31; for EKS node groups, an efa primary at 0/0 and efa-only at device 0
+ * of cards 1–31.
+ */
+function p5NetworkInterfaces(primary: 'interface' | 'efa', ipGroups: string[], efaOnlyGroups: string[]): ec2.CfnLaunchTemplate.NetworkInterfaceProperty[] {
   const efaOnly = (networkCardIndex: number, deviceIndex: number) => ({
     networkCardIndex, deviceIndex, interfaceType: 'efa-only', groups: efaOnlyGroups, deleteOnTermination: true,
   });
-  const interfaces = [
-    { networkCardIndex: 0, deviceIndex: 0, interfaceType: 'interface', groups: ipGroups, deleteOnTermination: true },
-    efaOnly(0, 1),
+  const interfaces: ec2.CfnLaunchTemplate.NetworkInterfaceProperty[] = [
+    { networkCardIndex: 0, deviceIndex: 0, interfaceType: primary, groups: ipGroups, deleteOnTermination: true },
   ];
+  if (primary === 'interface') {
+    interfaces.push(efaOnly(0, 1));
+  }
   for (let card = 1; card < P5_NETWORK_CARDS; card++) {
     interfaces.push(efaOnly(card, 0));
   }
@@ -74,8 +89,8 @@ function launchTemplate(scope: Construct, interfaces: ec2.CfnLaunchTemplate.Netw
 /** N × (security group `Sg<i>` + launch template `Lt<i>` with placement group), as L1 constructs. */
 export function launchTemplateApp(outdir: string, groups: number): App {
   return buildApp(outdir, groups, () => undefined, (stack, _context, i) => {
-    const { groupId } = efaSecurityGroup(new Construct(stack, `Sg${i}`));
-    launchTemplate(new Construct(stack, `Lt${i}`), p5NetworkInterfaces([groupId], [groupId]));
+    const { groupId } = efaSecurityGroup(new Construct(stack, `Sg${i}`), LAUNCH_TEMPLATE_GROUP);
+    launchTemplate(new Construct(stack, `Lt${i}`), p5NetworkInterfaces('interface', [groupId], [groupId]));
   });
 }
 
@@ -105,13 +120,18 @@ function nodegroup(scope: Construct, template: ec2.CfnLaunchTemplate): void {
   });
 }
 
-/** N × node group `Ng<i>`: launch template, security group, placement group, node role and `CfnNodegroup`. */
+/**
+ * N × node group `Ng<i>`: launch template, placement group, node role and `CfnNodegroup`; and once per stack the
+ * cluster's EFA security group (`Cluster/EfaSecurityGroup`), which all node groups of a cluster share.
+ */
 export function nodeGroupApp(outdir: string, groups: number): App {
-  return buildApp(outdir, groups, () => undefined, (stack: Stack, _context, i) => {
+  const clusterGroup = (stack: Stack) => efaSecurityGroup(new Construct(new Construct(stack, 'Cluster'), 'EfaSecurityGroup'), {
+    description: 'EFA: all traffic between the EFA node groups of one EKS cluster',
+  });
+  return buildApp(outdir, groups, clusterGroup, (stack: Stack, { groupId }, i) => {
     const group = new Construct(stack, `Ng${i}`);
     const templateScope = new Construct(group, 'LaunchTemplate');
-    const { groupId } = efaSecurityGroup(new Construct(templateScope, 'SecurityGroup'), [{ key: 'Name', value: templateScope.node.path }]);
-    const template = launchTemplate(templateScope, p5NetworkInterfaces([groupId, IMPORTED.clusterSecurityGroupId], [groupId]));
+    const template = launchTemplate(templateScope, p5NetworkInterfaces('efa', [groupId, IMPORTED.clusterSecurityGroupId], [groupId]));
     nodegroup(new Construct(group, 'NodeGroup'), template);
   });
 }
