@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { v2Cluster as v2ClusterSetup } from './clusters';
 import {
   EfaCapacity, EfaCluster, EfaKarpenterNodePool, EfaKarpenterNodePoolProps, EfaKubernetesPlugin, EfaNodeGroup, EfaPlacement, KarpenterCapacityType,
   LayoutProfile, PrimaryInterface,
@@ -13,19 +14,9 @@ import {
 const P5 = new ec2.InstanceType('p5.48xlarge');
 const P6_B200 = new ec2.InstanceType('p6-b200.48xlarge');
 
-function v2Cluster(version = eksv2.KubernetesVersion.V1_34) {
-  const app = new App();
-  const stack = new Stack(app, 'Stack');
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const cluster = new eksv2.Cluster(stack, 'Cluster', {
-    vpc,
-    version,
-    defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
-    defaultCapacity: 0,
-    kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(stack, 'Kubectl') },
-  });
-  const role = iam.Role.fromRoleName(stack, 'KarpenterNodeRole', 'KarpenterNodeRole-demo');
-  return { app, stack, vpc, cluster, role, efaCluster: EfaCluster.fromClusterV2(cluster) };
+function v2Cluster(props: Partial<eksv2.ClusterProps> = {}) {
+  const setup = v2ClusterSetup(props);
+  return { ...setup, role: iam.Role.fromRoleName(setup.stack, 'KarpenterNodeRole', 'KarpenterNodeRole-demo') };
 }
 
 type Setup = ReturnType<typeof v2Cluster>;
@@ -279,7 +270,7 @@ describe('EfaKarpenterNodePool on aws-eks-v2 and aws-eks', () => {
   });
 
   test('installs the device plugin once per cluster, shared with node groups, selecting the labelled nodes', () => {
-    const setup = v2Cluster(eksv2.KubernetesVersion.V1_33);
+    const setup = v2Cluster({ version: eksv2.KubernetesVersion.V1_33 });
     new EfaKarpenterNodePool(setup.stack, 'A', { cluster: setup.efaCluster, instanceTypes: [P5], role: setup.role });
     new EfaKarpenterNodePool(setup.stack, 'B', { cluster: setup.efaCluster, instanceTypes: [P6_B200], role: setup.role });
     new EfaNodeGroup(setup.stack, 'Ng', { cluster: setup.efaCluster, instanceTypes: [P5] });
@@ -292,7 +283,7 @@ describe('EfaKarpenterNodePool on aws-eks-v2 and aws-eks', () => {
   });
 
   test('on Kubernetes 1.34, a node group added after a Karpenter pool follows its device plugin by default', () => {
-    const setup = v2Cluster(eksv2.KubernetesVersion.V1_34);
+    const setup = v2Cluster({ version: eksv2.KubernetesVersion.V1_34 });
     const p = new EfaKarpenterNodePool(setup.stack, 'Pool', { cluster: setup.efaCluster, instanceTypes: [P5], role: setup.role });
     const ng = new EfaNodeGroup(setup.stack, 'Ng', { cluster: setup.efaCluster, instanceTypes: [P5] });
     expect(p.kubernetesPlugin.name).toBe('device-plugin');
@@ -302,7 +293,7 @@ describe('EfaKarpenterNodePool on aws-eks-v2 and aws-eks', () => {
   });
 
   test('follows the device plugin version a node group installed', () => {
-    const setup = v2Cluster(eksv2.KubernetesVersion.V1_33);
+    const setup = v2Cluster({ version: eksv2.KubernetesVersion.V1_33 });
     new EfaNodeGroup(setup.stack, 'Ng', { cluster: setup.efaCluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.devicePlugin('v0.5.20') });
     const p = new EfaKarpenterNodePool(setup.stack, 'Pool', { cluster: setup.efaCluster, instanceTypes: [P5], role: setup.role });
     expect(p.kubernetesPlugin.chartVersion).toBe('v0.5.20');

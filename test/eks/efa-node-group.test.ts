@@ -1,30 +1,16 @@
-import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
 import { App, CfnParameter, CfnResource, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { v2Cluster } from './clusters';
 import {
   EfaCapacity, EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement,
   EfaSecurityGroup, LayoutProfile, PrimaryInterface,
 } from '../../src';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
-
-function v2Cluster(version = eksv2.KubernetesVersion.V1_34) {
-  const app = new App();
-  const stack = new Stack(app, 'Stack');
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const cluster = new eksv2.Cluster(stack, 'Cluster', {
-    vpc,
-    version,
-    defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
-    defaultCapacity: 0,
-    kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(stack, 'Kubectl') },
-  });
-  return { app, stack, vpc, cluster, efaCluster: EfaCluster.fromClusterV2(cluster) };
-}
 
 function nodeGroup(options: Partial<EfaNodeGroupOptions> = {}, setup = v2Cluster()) {
   const ng = new EfaNodeGroup(setup.stack, 'P5', { cluster: setup.efaCluster, instanceTypes: [P5], ...options });
@@ -157,7 +143,7 @@ describe('EfaNodeGroup', () => {
     ['the DRA driver', eksv2.KubernetesVersion.V1_34, 'aws-dranet'],
     ['the device plugin', eksv2.KubernetesVersion.V1_33, 'aws-efa-k8s-device-plugin'],
   ])('%s selects nodes by the cdk-efa label, not by the chart\'s instance-type list', (_, version, chart) => {
-    const { template } = nodeGroup({ instanceTypes: [new ec2.InstanceType('g7.48xlarge')], labels: { 'cdk-efa.io/efa-supported': 'false' } }, v2Cluster(version));
+    const { template } = nodeGroup({ instanceTypes: [new ec2.InstanceType('g7.48xlarge')], labels: { 'cdk-efa.io/efa-supported': 'false' } }, v2Cluster({ version: version }));
     const charts = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart'));
     expect(charts).toHaveLength(1);
     expect(charts[0].Properties.Chart).toBe(chart);
@@ -169,7 +155,7 @@ describe('EfaNodeGroup', () => {
   });
 
   test('installs the device plugin on older Kubernetes', () => {
-    const { template, ng } = nodeGroup({}, v2Cluster(eksv2.KubernetesVersion.V1_33));
+    const { template, ng } = nodeGroup({}, v2Cluster({ version: eksv2.KubernetesVersion.V1_33 }));
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-efa-k8s-device-plugin', Version: 'v0.5.30' });
     expect(ng.kubernetesPlugin).toBe(EfaKubernetesPlugin.DEVICE_PLUGIN);
   });
@@ -540,7 +526,7 @@ describe('EfaNodeGroup errors', () => {
     ['an AZ ID is given without the offering check', { availabilityZoneId: 'use1-az4', offeringCheck: false }, /cdk-efa:zone-id-needs-offering-check/],
     ['the DRA driver is asked for on Kubernetes 1.33', { kubernetesPlugin: EfaKubernetesPlugin.DRA_DRIVER }, /needs 1\.34 or later.*cdk-efa:dra-needs-1-34/],
   ])('fails when %s', (_, options, message) => {
-    const setup = v2Cluster(options.kubernetesPlugin === EfaKubernetesPlugin.DRA_DRIVER ? eksv2.KubernetesVersion.V1_33 : undefined);
+    const setup = v2Cluster({ version: options.kubernetesPlugin === EfaKubernetesPlugin.DRA_DRIVER ? eksv2.KubernetesVersion.V1_33 : undefined });
     expect(() => nodeGroup(options, setup)).toThrow(message);
   });
 
@@ -749,7 +735,7 @@ describe('EfaNodeGroup values EC2 and EKS reject', () => {
   });
 
   test('fails when a second node group asks for another chart version, naming both', () => {
-    const setup = v2Cluster(eksv2.KubernetesVersion.V1_33);
+    const setup = v2Cluster({ version: eksv2.KubernetesVersion.V1_33 });
     new EfaNodeGroup(setup.stack, 'A', { cluster: setup.efaCluster, instanceTypes: [P5] });
     expect(() => new EfaNodeGroup(setup.stack, 'B', { cluster: setup.efaCluster, instanceTypes: [P5], kubernetesPlugin: EfaKubernetesPlugin.devicePlugin('v0.5.20') }))
       .toThrow(/aws-efa-k8s-device-plugin chart at version v0\.5\.20, but cluster Stack\/Cluster already gets it at version v0\.5\.30.*devicePlugin\('v0\.5\.30'\).*cdk-efa:plugin-chart-version-conflict/);

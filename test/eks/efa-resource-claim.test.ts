@@ -1,10 +1,10 @@
-import { KubectlV34Layer } from '@aws-cdk/lambda-layer-kubectl-v34';
 import { App, CfnParameter, Stack, Token } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as fc from 'fast-check';
+import { v2Cluster } from './clusters';
 import {
   AcceleratorKind, EfaCluster, EfaDeviceAlignment, EfaInstanceTypes, EfaKubernetesPlugin, EfaNodeGroup, EfaResourceClaim,
   EfaResourceClaimOptions, EfaResourceClaimTemplate,
@@ -14,17 +14,7 @@ const P5 = new ec2.InstanceType('p5.48xlarge');
 const TRN2 = new ec2.InstanceType('trn2.48xlarge');
 
 function v2Setup(version = eksv2.KubernetesVersion.V1_34, kubectl = true) {
-  const app = new App();
-  const stack = new Stack(app, 'Stack');
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const cluster = new eksv2.Cluster(stack, 'Cluster', {
-    vpc,
-    version,
-    defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
-    defaultCapacity: 0,
-    kubectlProviderOptions: kubectl ? { kubectlLayer: new KubectlV34Layer(stack, 'Kubectl') } : undefined,
-  });
-  return { app, stack, vpc, cluster, efaCluster: EfaCluster.fromClusterV2(cluster) };
+  return v2Cluster(kubectl ? { version } : { version, kubectlProviderOptions: undefined });
 }
 
 function v1Setup() {

@@ -6,25 +6,14 @@ import * as eks from 'aws-cdk-lib/aws-eks';
 import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as fc from 'fast-check';
+import { v2Cluster as v2ClusterSetup } from './clusters';
 import { EfaCluster, EfaKubernetesPlugin, EfaNodeGroup, EfaSelfManagedNodeGroupOptions, LayoutProfile } from '../../src';
 
 const TRN2 = new ec2.InstanceType('trn2.48xlarge');
 const P5 = new ec2.InstanceType('p5.48xlarge');
 
 function v2Cluster(props: Partial<eksv2.ClusterProps> = {}) {
-  const app = new App();
-  const stack = new Stack(app, 'Stack');
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
-  const cluster = new eksv2.Cluster(stack, 'Cluster', {
-    vpc,
-    version: eksv2.KubernetesVersion.V1_34,
-    serviceIpv4Cidr: '172.20.0.0/16',
-    defaultCapacityType: eksv2.DefaultCapacityType.NODEGROUP,
-    defaultCapacity: 0,
-    kubectlProviderOptions: { kubectlLayer: new KubectlV34Layer(stack, 'Kubectl') },
-    ...props,
-  });
-  return { app, stack, vpc, cluster, efaCluster: EfaCluster.fromClusterV2(cluster) };
+  return v2ClusterSetup({ serviceIpv4Cidr: '172.20.0.0/16', ...props });
 }
 
 function nodes(options: Partial<EfaSelfManagedNodeGroupOptions> = {}, setup = v2Cluster()) {
