@@ -3,8 +3,8 @@ import * as path from 'path';
 import { DIRS, ROOT, childEnv, run } from './exec';
 import { median } from './stats';
 
-/** The compiled CLI, as `npx cdk-efa` runs it. */
-export const CLI = path.join(ROOT, 'lib', 'cli', 'cli.js');
+/** The CLI as `npx cdk-efa` runs it: package.json's `bin` (lib/cli/cdk-efa.js, bundled by build-tools/bundle-cli.js). */
+export const CLI = path.join(ROOT, JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8')).bin['cdk-efa']);
 
 /** The command of issue 11's CLI target. */
 export const CLI_TARGET = 'layout p5.48xlarge --format json';

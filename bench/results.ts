@@ -150,7 +150,7 @@ function cliSection(r: BenchResults): string {
   return [
     '## CLI start-up',
     '',
-    'Each command ran as `node lib/cli/cli.js <command>` next to `node -e 0` (the floor: Node.js start-up alone), back to back in alternating order; the overhead is the median of the paired differences of whole-process wall time (spawn to exit), which is what the target measures. Both ran with a preload script that reports, at exit, the process\'s CPU time (user + system, all threads, from process start) and the modules in `require.cache`; CPU time is not inflated by other jobs the way wall time is.',
+    'Each command ran as `node lib/cli/cdk-efa.js <command>` (package.json\'s `bin`: the CLI bundled into one file by build-tools/bundle-cli.js) next to `node -e 0` (the floor: Node.js start-up alone), back to back in alternating order; the overhead is the median of the paired differences of whole-process wall time (spawn to exit), which is what the target measures. Both ran with a preload script that reports, at exit, the process\'s CPU time (user + system, all threads, from process start) and the modules in `require.cache`; CPU time is not inflated by other jobs the way wall time is.',
     '',
     table(['Command', 'Pairs', 'Command ms (median)', '`node -e 0` ms (median)', 'Wall overhead ms (median of paired differences)', 'CPU overhead ms (median of paired differences)', 'Modules loaded', 'of them aws-cdk-lib'],
       r.cli.map((c) => [

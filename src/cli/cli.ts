@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -12,6 +11,9 @@ import { NetworkInterfaceSpec } from '../core/network-interface';
 import { efaError } from '../core/private/errors';
 
 /*
+ * The `cdk-efa` command: package.json's `bin` runs lib/cli/cdk-efa.js, this module's `main` bundled into one file with
+ * everything it loads from the core and commander (build-tools/bundle-cli.js; loading ~22 files cost half the start-up).
+ *
  * Only `inspect` runs the checks' rules on templates, only `report` compares layouts, and only `layout --format
  * karpenter` writes YAML: their modules are loaded on first use, so that `layout` and `instance-types` start with the
  * core alone (the capability table and the layout engine), `report` with the core and its report, and the `yaml`
@@ -436,8 +438,4 @@ export function main(argv: string[], io: CliOutput = STDIO): number {
     io.err(`cdk-efa: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
     return 1;
   }
-}
-
-if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
 }

@@ -3,7 +3,7 @@ import { familyOf } from './private/aws-recommendations';
 import { capabilitiesProblems } from './private/capabilities-rules';
 import { isKnownInstanceFamily, isKnownInstanceSize } from './private/ec2-names';
 import { echo, echoName, efaError, throwIfProblems } from './private/errors';
-import { instanceTable } from './private/instance-table';
+import { instanceTable, isCheckedTableRow } from './private/instance-table';
 import { closestNames } from './private/suggest';
 import { Token } from './private/tokens';
 
@@ -92,6 +92,9 @@ export class EfaInstanceTypes {
    * @see https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_NetworkInfo.html
    */
   public static validateCapabilities(capabilities: InstanceTypeCapabilities): void {
+    if (isCheckedTableRow(capabilities)) {
+      return; // a row of the table, checked on its first read and frozen since
+    }
     throwIfProblems('Invalid InstanceTypeCapabilities', capabilitiesProblems(capabilities));
   }
 

@@ -5,6 +5,7 @@ import { InterfaceType, NetworkInterfaceSpec } from './network-interface';
 import { recommendationFor } from './private/aws-recommendations';
 import { cardSupports, describeInterfaceTypes, supportedInterfaceTypes } from './private/capabilities-rules';
 import { Problem, describeProblem, echo, echoName, efaError, throwIfProblems } from './private/errors';
+import { isCheckedTableRow } from './private/instance-table';
 import { EKS_MAX_PODS_CAP, HOST_NETWORK_PODS, describeCards, efaCapableCards, interfaceProblems, layoutProblems, summarize } from './private/layout-rules';
 import { Token } from './private/tokens';
 
@@ -236,6 +237,9 @@ export class EfaLayout {
    * EFA-capable card gets `efa-only` at device 0. p6-b300 and p6e-gb200 keep card 0 ENA-only; p6e-gb200 uses its odd
    * cards; hpc6id.32xlarge gets an `efa` primary because its cards take one interface each.
    *
+   * For a row of the capability table, each set of options is computed once: later calls with the same row and equal
+   * options return the same layout (layouts cannot change).
+   *
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param options EFA count, primary interface and profile
    * @throws if the capabilities are malformed (`cdk-efa:invalid-capabilities`), an option is not of its type
@@ -248,67 +252,23 @@ export class EfaLayout {
   public static recommended(capabilities: InstanceTypeCapabilities, options: EfaLayoutOptions = {}): EfaLayout {
     EfaInstanceTypes.validateCapabilities(capabilities);
     options = checkedOptions(capabilities, options);
-    const type = echoName(capabilities.instanceType);
-    const cards = capabilities.networkCards;
-    const card0 = cards[0];
-    const recommendation = recommendationFor(capabilities.instanceType);
-
-    // Which cards may carry an EFA, in AWS's order of preference, and which of those this primary allows.
-    const preferred = recommendation.efaNetworkCards?.(capabilities) ?? efaCapableCards(cards).map((c) => c.networkCardIndex);
-    const card0TakesEfa = cardSupports(card0, InterfaceType.EFA) && preferred.includes(0);
-    if (options.primaryInterface === PrimaryInterface.EFA && !card0TakesEfa) {
-      const why = card0.efaSupported ? 'card 0 takes no \'efa\' interface' : 'card 0 is ENA-only in AWS\'s layout';
-      throw efaError('efa-on-ena-only-card', `${type} cannot carry an EFA on network card 0 (${why}), so the primary cannot be 'efa'; use PrimaryInterface.ENA (the default) and let the EFAs go on cards ${describeCards(preferred.map((i) => cards[i]))}.`);
+    // A row of the capability table cannot change once checked, and layouts cannot change at all: each (row, options)
+    // is computed once and shared, as apps build many templates of one type (bench/FINDINGS.md §3).
+    const key = isCheckedTableRow(capabilities) ? sharedLayoutKey(options) : undefined;
+    if (key === undefined) {
+      return EfaLayout.computeRecommended(capabilities, options);
     }
-    // Card 0 holds the primary at device 0: its EFA is the primary itself (efa), or efa-only at device 1. Without a
-    // choice, the primary is efa where card 0's EFA would otherwise be lost, or where card 0 takes no ENA.
-    const card0EfaOnlyFits = cardSupports(card0, InterfaceType.EFA_ONLY) && card0.maximumNetworkInterfaces >= 2;
-    const primaryIsEfa = options.primaryInterface === PrimaryInterface.EFA
-      || (options.primaryInterface === undefined && card0TakesEfa && (!card0EfaOnlyFits || !cardSupports(card0, InterfaceType.INTERFACE)));
-    const usable = preferred.filter((index) => {
-      const card = cards[index];
-      if (card === undefined || !card.efaSupported) {
-        return false;
-      }
-      if (index === 0) {
-        return primaryIsEfa || (card0EfaOnlyFits && preferred.includes(0));
-      }
-      return cardSupports(card, InterfaceType.EFA_ONLY);
-    });
-    const maxEfa = Math.min(usable.length, capabilities.maximumEfaInterfaces, recommendation.maximumRecommendedEfaCount ?? Infinity);
-
-    const efaCount = options.efaCount ?? maxEfa;
-    if (Token.isUnresolved(efaCount)) {
-      throw efaError('efa-count-unresolved', `efaCount for ${type} is an unresolved token, but the layout is computed at synth time; give a number from 1 to ${maxEfa}.`);
+    let layouts = SHARED_LAYOUTS.get(capabilities);
+    if (layouts === undefined) {
+      layouts = new Map();
+      SHARED_LAYOUTS.set(capabilities, layouts);
     }
-    if (!Number.isInteger(efaCount) || efaCount < 1 || efaCount > maxEfa) {
-      throw efaError('efa-count-out-of-range', `efaCount ${echo(efaCount)} is not possible for ${type}: ${maxEfaReason(maxEfa, capabilities, options.primaryInterface)}; give a whole number from 1 to ${maxEfa}, or leave efaCount unset for ${maxEfa}.`);
+    let layout = layouts.get(key);
+    if (layout === undefined) {
+      layout = EfaLayout.computeRecommended(capabilities, options);
+      layouts.set(key, layout);
     }
-
-    const interfaces: NetworkInterfaceSpec[] = [{
-      networkCardIndex: 0,
-      deviceIndex: 0,
-      interfaceType: primaryIsEfa ? InterfaceType.EFA : InterfaceType.INTERFACE,
-    }];
-    for (const card of spreadEvenly(usable, efaCount)) {
-      if (card === 0) {
-        if (!primaryIsEfa) {
-          interfaces.push({ networkCardIndex: 0, deviceIndex: 1, interfaceType: InterfaceType.EFA_ONLY });
-        }
-      } else {
-        interfaces.push({ networkCardIndex: card, deviceIndex: 0, interfaceType: InterfaceType.EFA_ONLY });
-      }
-    }
-
-    const profile = options.profile ?? LayoutProfile.SINGLE_IP;
-    const enaCards = enaCardsFor(capabilities, profile);
-    throwIfProblems(`EFA layout for ${type}`, enaCardProblems(capabilities, interfaces, enaCards, profile));
-    for (const card of enaCards) {
-      const used = interfaces.filter((i) => i.networkCardIndex === card).length;
-      interfaces.push({ networkCardIndex: card, deviceIndex: used, interfaceType: InterfaceType.INTERFACE });
-    }
-
-    return new EfaLayout(capabilities, interfaces);
+    return layout;
   }
 
   /**
@@ -413,27 +373,109 @@ export class EfaLayout {
     return layoutProblems(capabilities, interfaces).map(describeProblem);
   }
 
+  /** `recommended`, with checked capabilities and options. */
+  private static computeRecommended(capabilities: InstanceTypeCapabilities, options: EfaLayoutOptions): EfaLayout {
+    const type = echoName(capabilities.instanceType);
+    const cards = capabilities.networkCards;
+    const card0 = cards[0];
+    const recommendation = recommendationFor(capabilities.instanceType);
+
+    // Which cards may carry an EFA, in AWS's order of preference, and which of those this primary allows.
+    const preferred = recommendation.efaNetworkCards?.(capabilities) ?? efaCapableCards(cards).map((c) => c.networkCardIndex);
+    const card0TakesEfa = cardSupports(card0, InterfaceType.EFA) && preferred.includes(0);
+    if (options.primaryInterface === PrimaryInterface.EFA && !card0TakesEfa) {
+      const why = card0.efaSupported ? 'card 0 takes no \'efa\' interface' : 'card 0 is ENA-only in AWS\'s layout';
+      throw efaError('efa-on-ena-only-card', `${type} cannot carry an EFA on network card 0 (${why}), so the primary cannot be 'efa'; use PrimaryInterface.ENA (the default) and let the EFAs go on cards ${describeCards(preferred.map((i) => cards[i]))}.`);
+    }
+    // Card 0 holds the primary at device 0: its EFA is the primary itself (efa), or efa-only at device 1. Without a
+    // choice, the primary is efa where card 0's EFA would otherwise be lost, or where card 0 takes no ENA.
+    const card0EfaOnlyFits = cardSupports(card0, InterfaceType.EFA_ONLY) && card0.maximumNetworkInterfaces >= 2;
+    const primaryIsEfa = options.primaryInterface === PrimaryInterface.EFA
+      || (options.primaryInterface === undefined && card0TakesEfa && (!card0EfaOnlyFits || !cardSupports(card0, InterfaceType.INTERFACE)));
+    const usable = preferred.filter((index) => {
+      const card = cards[index];
+      if (card === undefined || !card.efaSupported) {
+        return false;
+      }
+      if (index === 0) {
+        return primaryIsEfa || (card0EfaOnlyFits && preferred.includes(0));
+      }
+      return cardSupports(card, InterfaceType.EFA_ONLY);
+    });
+    const maxEfa = Math.min(usable.length, capabilities.maximumEfaInterfaces, recommendation.maximumRecommendedEfaCount ?? Infinity);
+
+    const efaCount = options.efaCount ?? maxEfa;
+    if (Token.isUnresolved(efaCount)) {
+      throw efaError('efa-count-unresolved', `efaCount for ${type} is an unresolved token, but the layout is computed at synth time; give a number from 1 to ${maxEfa}.`);
+    }
+    if (!Number.isInteger(efaCount) || efaCount < 1 || efaCount > maxEfa) {
+      throw efaError('efa-count-out-of-range', `efaCount ${echo(efaCount)} is not possible for ${type}: ${maxEfaReason(maxEfa, capabilities, options.primaryInterface)}; give a whole number from 1 to ${maxEfa}, or leave efaCount unset for ${maxEfa}.`);
+    }
+
+    const interfaces: NetworkInterfaceSpec[] = [{
+      networkCardIndex: 0,
+      deviceIndex: 0,
+      interfaceType: primaryIsEfa ? InterfaceType.EFA : InterfaceType.INTERFACE,
+    }];
+    for (const card of spreadEvenly(usable, efaCount)) {
+      if (card === 0) {
+        if (!primaryIsEfa) {
+          interfaces.push({ networkCardIndex: 0, deviceIndex: 1, interfaceType: InterfaceType.EFA_ONLY });
+        }
+      } else {
+        interfaces.push({ networkCardIndex: card, deviceIndex: 0, interfaceType: InterfaceType.EFA_ONLY });
+      }
+    }
+
+    const profile = options.profile ?? LayoutProfile.SINGLE_IP;
+    const enaCards = enaCardsFor(capabilities, profile);
+    throwIfProblems(`EFA layout for ${type}`, enaCardProblems(capabilities, interfaces, enaCards, profile));
+    for (const card of enaCards) {
+      const used = interfaces.filter((i) => i.networkCardIndex === card).length;
+      interfaces.push({ networkCardIndex: card, deviceIndex: used, interfaceType: InterfaceType.INTERFACE });
+    }
+
+    return new EfaLayout(capabilities, interfaces);
+  }
+
   /** The instance type this layout is for. */
   public readonly instanceType: string;
 
   /** The capabilities the layout was computed or checked against. */
   public readonly capabilities: InstanceTypeCapabilities;
 
-  /** The network interfaces, sorted by card and then device index. */
+  /** The network interfaces, sorted by card and then device index; the list is frozen. */
   public readonly interfaces: NetworkInterfaceSpec[];
 
-  /** EFA and ENA counts, IP addresses per node and EFA bandwidth. */
+  /** EFA and ENA counts, IP addresses per node and EFA bandwidth; frozen. */
   public readonly summary: EfaLayoutSummary;
 
   private constructor(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]) {
     // Every caller has checked the capabilities (validateCapabilities), so only the interfaces are checked here.
     throwIfProblems(`EFA layout for ${echoName(capabilities.instanceType)}`, interfaceProblems(capabilities, interfaces));
+    // A layout never changes (one may be shared, see `recommended`): its list and summary are frozen, and the
+    // interfaces' fields are readonly.
     const sorted = [...interfaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
     this.instanceType = capabilities.instanceType;
     this.capabilities = capabilities;
-    this.interfaces = sorted;
-    this.summary = summarize(capabilities, sorted);
+    this.interfaces = Object.freeze(sorted) as NetworkInterfaceSpec[];
+    this.summary = Object.freeze(summarize(capabilities, sorted));
   }
+}
+
+/** The recommended layouts of the capability table's checked rows, by row and then by `sharedLayoutKey`. */
+const SHARED_LAYOUTS = new WeakMap<InstanceTypeCapabilities, Map<string, EfaLayout>>();
+
+/**
+ * The key of checked `options` among the shared layouts, or undefined when they should not be shared: an `efaCount`
+ * that is not a whole number (the layout engine refuses it with its own message, and JSON would not tell NaN from null).
+ */
+function sharedLayoutKey(options: EfaLayoutOptions): string | undefined {
+  if (options.efaCount !== undefined && options.efaCount !== null && !Number.isInteger(options.efaCount)) {
+    return undefined;
+  }
+  const profile = options.profile;
+  return JSON.stringify([options.efaCount ?? null, options.primaryInterface ?? null, profile?.name ?? null, profile?.enaNetworkCards ?? null]);
 }
 
 /** `count` of `items`, spread evenly and always starting with the first (which is card 0 where card 0 takes EFA). */

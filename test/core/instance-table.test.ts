@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import { Fn, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import type { EfaInstanceTypes as EfaInstanceTypesClass } from '../../src/core/instance-types';
+import { EfaInstanceTypes } from '../../src/core/instance-types';
 import { capabilitiesProblems } from '../../src/core/private/capabilities-rules';
-import { parseInstanceTable, TABLE_FILE } from '../../src/core/private/instance-table';
+import { isCheckedTableRow, parseInstanceTable, TABLE_FILE } from '../../src/core/private/instance-table';
 import { isUnresolved, mayBeToken } from '../../src/core/private/tokens';
 
 const ROW = {
@@ -46,6 +47,18 @@ describe('the capability table file', () => {
     expect(names.map((name) => capabilitiesProblems(table.get(name)))).toEqual(names.map(() => []));
     expect(table.get('p5.48xlarge')?.maximumEfaInterfaces).toBe(32);
     expect(table.get('t3.micro')).toBeUndefined();
+  });
+
+  test('freezes a row, with its cards, once it passed the check; a copy is checked each time', () => {
+    const table = parseInstanceTable(fs.readFileSync(TABLE_FILE, 'utf-8'), TABLE_FILE);
+    const row = table.get('p5.48xlarge')!;
+    expect(isCheckedTableRow(row)).toBe(true);
+    expect([Object.isFrozen(row), Object.isFrozen(row.networkCards), row.networkCards.every(Object.isFrozen)]).toEqual([true, true, true]);
+    expect(() => { (row as { maximumEfaInterfaces: number }).maximumEfaInterfaces = 64; }).toThrow(TypeError);
+    const copy = JSON.parse(JSON.stringify(row));
+    expect(isCheckedTableRow(copy)).toBe(false);
+    copy.maximumEfaInterfaces = -1;
+    expect(() => EfaInstanceTypes.validateCapabilities(copy)).toThrow(/\[cdk-efa:invalid-capabilities\]/);
   });
 
   test('fails when the table is no JSON', () => {

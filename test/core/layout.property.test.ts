@@ -161,3 +161,74 @@ describe('layout properties', () => {
     expect(restricted).toBeGreaterThanOrEqual(1000);
   });
 });
+
+describe('shared layouts', () => {
+  /** A copy of a table row that is no row of the table: its layouts are computed each time. */
+  const copyOf = (type: string): InstanceTypeCapabilities => JSON.parse(JSON.stringify(EfaInstanceTypes.lookup(type)));
+
+  test('a table row and options give one shared layout, equal to the layout of a copy of the row', () => {
+    let shared = 0;
+    // Mostly options every type can meet, so that most runs reach the sharing (one EFA per type at least).
+    const likely: fc.Arbitrary<EfaLayoutOptions> = fc.oneof(
+      { arbitrary: fc.record({ efaCount: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) }), weight: 3 },
+      { arbitrary: options, weight: 1 },
+    );
+    fc.assert(fc.property(fc.constantFrom(...TYPES), likely, (type, opts) => {
+      const first = recommendedOrRefused(EfaInstanceTypes.lookup(type), opts);
+      const copy = recommendedOrRefused(copyOf(type), opts);
+      // Sharing never changes the answer: the same layout, or the same refusal.
+      expect(first === undefined).toBe(copy === undefined);
+      if (first === undefined || copy === undefined) return;
+      expect({ interfaces: first.interfaces, summary: first.summary }).toEqual({ interfaces: copy.interfaces, summary: copy.summary });
+      // The same options (a new but equal profile included) give the same object for the row, never for the copy.
+      const again = EfaLayout.recommended(EfaInstanceTypes.lookup(type), {
+        ...opts, profile: opts.profile?.enaNetworkCards ? LayoutProfile.enaOnCards(opts.profile.enaNetworkCards) : opts.profile,
+      });
+      expect(again).toBe(first);
+      expect(EfaLayout.recommended(copyOf(type), opts)).not.toBe(copy);
+      shared++;
+    }), { numRuns: 500 });
+    expect(shared).toBeGreaterThanOrEqual(250);
+  });
+
+  test('different options give different layouts', () => {
+    const caps = EfaInstanceTypes.lookup('p5.48xlarge');
+    const layouts = [
+      EfaLayout.recommended(caps),
+      EfaLayout.recommended(caps, { efaCount: 8 }),
+      EfaLayout.recommended(caps, { primaryInterface: PrimaryInterface.EFA }),
+      EfaLayout.recommended(caps, { profile: LayoutProfile.MAX_BANDWIDTH }),
+      EfaLayout.recommended(caps, { profile: LayoutProfile.enaOnCards([4]) }),
+      EfaLayout.recommended(caps, { profile: LayoutProfile.enaOnCards([8]) }),
+    ];
+    expect(new Set(layouts.map((l) => JSON.stringify(l.interfaces))).size).toBe(layouts.length);
+    expect(EfaLayout.recommended(caps, { efaCount: 32 })).not.toBe(layouts[0]); // equal, but asked for differently
+    expect(EfaLayout.recommended(caps, { efaCount: 32 }).interfaces).toEqual(layouts[0].interfaces);
+  });
+
+  test('fails for an efaCount that is no whole number after the default layout was shared', () => {
+    const caps = EfaInstanceTypes.lookup('p5.48xlarge');
+    EfaLayout.recommended(caps);
+    EfaLayout.recommended(caps, { efaCount: null as unknown as number });
+    for (const efaCount of [NaN, '4' as unknown as number, 2.5]) {
+      expect(() => EfaLayout.recommended(caps, { efaCount })).toThrow(/\[cdk-efa:efa-count-out-of-range\]/);
+    }
+  });
+
+  test('a layout cannot be changed: its list of interfaces and its summary are frozen', () => {
+    const layout = EfaLayout.forInstanceType('p5.48xlarge');
+    expect(() => layout.interfaces.push(layout.interfaces[0])).toThrow(TypeError);
+    expect(() => layout.interfaces.sort((a, b) => b.networkCardIndex - a.networkCardIndex)).toThrow(TypeError);
+    expect(() => { (layout.summary as { efaCount: number }).efaCount = 1; }).toThrow(TypeError);
+    expect(EfaLayout.forInstanceType('p5.48xlarge').interfaces).toHaveLength(33);
+    // A hand-written layout keeps its own sorted list and leaves the caller's list as it was.
+    const mine: NetworkInterfaceSpec[] = [
+      { networkCardIndex: 1, deviceIndex: 0, interfaceType: InterfaceType.EFA_ONLY },
+      { networkCardIndex: 0, deviceIndex: 0, interfaceType: InterfaceType.INTERFACE },
+    ];
+    const handWritten = EfaLayout.fromInterfaces(EfaInstanceTypes.lookup('p5.48xlarge'), mine);
+    expect(handWritten.interfaces.map((i) => i.networkCardIndex)).toEqual([0, 1]);
+    expect(mine.map((i) => i.networkCardIndex)).toEqual([1, 0]);
+    expect(Object.isFrozen(mine)).toBe(false);
+  });
+});

@@ -4,6 +4,7 @@ import type { EfaLayoutSummary } from '../layout-summary';
 import { InterfaceType, NetworkInterfaceSpec } from '../network-interface';
 import { capabilitiesProblems, cardSupports, describeInterfaceTypes, isInterfaceType, supportedInterfaceTypes, INTERFACE_TYPES } from './capabilities-rules';
 import { Problem, echo, echoName } from './errors';
+import { isCheckedTableRow } from './instance-table';
 import { closestNames } from './suggest';
 
 /**
@@ -53,7 +54,8 @@ export function isNumberToken(value: number): boolean {
  * an `interfaceType` that is a token.
  */
 export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
-  const capsProblems = capabilitiesProblems(caps);
+  // A checked row of the capability table is frozen, and so still well formed.
+  const capsProblems = isCheckedTableRow(caps) ? [] : capabilitiesProblems(caps);
   return capsProblems.length > 0 ? capsProblems : interfaceProblems(caps, interfaces);
 }
 
@@ -110,9 +112,9 @@ export function interfaceProblems(caps: InstanceTypeCapabilities, interfaces: re
 
   for (const [iface, position] of resolved) {
     const { networkCardIndex: card, deviceIndex: device, interfaceType } = iface;
-    const where = whereIs(iface, position);
+    const where = () => whereIs(iface, position); // for messages only: most interfaces have no problem
     if (!Number.isInteger(card) || card < 0 || !Number.isInteger(device) || device < 0) {
-      problems.push({ id: 'invalid-index', message: `${type} ${where} is not a valid position; card and device indexes are whole numbers from 0.` });
+      problems.push({ id: 'invalid-index', message: `${type} ${where()} is not a valid position; card and device indexes are whole numbers from 0.` });
       continue;
     }
     const cardCaps = caps.networkCards[card];
@@ -121,11 +123,11 @@ export function interfaceProblems(caps: InstanceTypeCapabilities, interfaces: re
       continue;
     }
     if (device >= cardCaps.maximumNetworkInterfaces) {
-      problems.push({ id: 'device-index-exceeds-card', message: `${type} ${where}: device index ${device} exceeds the card's maximum of ${cardCaps.maximumNetworkInterfaces} network interface(s), and EC2 would reject the launch; use device index ${cardCaps.maximumNetworkInterfaces - 1} or lower, or another card.` });
+      problems.push({ id: 'device-index-exceeds-card', message: `${type} ${where()}: device index ${device} exceeds the card's maximum of ${cardCaps.maximumNetworkInterfaces} network interface(s), and EC2 would reject the launch; use device index ${cardCaps.maximumNetworkInterfaces - 1} or lower, or another card.` });
     }
     const key = `${card}/${device}`;
     if (pairs.has(key)) {
-      problems.push({ id: 'duplicate-interface', message: `${type} ${where} appears more than once; each (networkCardIndex, deviceIndex) pair may be used once.` });
+      problems.push({ id: 'duplicate-interface', message: `${type} ${where()} appears more than once; each (networkCardIndex, deviceIndex) pair may be used once.` });
     }
     pairs.add(key);
     if (card === 0 && device === 0 && interfaceType === InterfaceType.EFA_ONLY) {
@@ -142,7 +144,7 @@ export function interfaceProblems(caps: InstanceTypeCapabilities, interfaces: re
     if (isInterfaceType(interfaceType) && !cardSupports(cardCaps, interfaceType)) {
       const accepted = describeInterfaceTypes(supportedInterfaceTypes(cardCaps));
       const elsewhere = caps.networkCards.filter((c) => cardSupports(c, interfaceType));
-      problems.push({ id: 'interface-type-not-supported-on-card', message: `${type} ${where} is '${interfaceType}', but network card ${card} takes only ${accepted} interfaces, and EC2 would reject the launch; make it ${accepted}, or move it to a card that takes '${interfaceType}' (${describeCards(elsewhere)}).` });
+      problems.push({ id: 'interface-type-not-supported-on-card', message: `${type} ${where()} is '${interfaceType}', but network card ${card} takes only ${accepted} interfaces, and EC2 would reject the launch; make it ${accepted}, or move it to a card that takes '${interfaceType}' (${describeCards(elsewhere)}).` });
     }
   }
 
