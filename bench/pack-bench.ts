@@ -18,8 +18,12 @@ interface NpmPackEntry {
   readonly files: Array<{ readonly path: string; readonly size: number }>;
 }
 
-/** Build outputs and bundled dependencies that a clean checkout gets from `npm install` and the build. */
-const BUILT = ['lib', 'assets', '.jsii', 'node_modules/commander', 'node_modules/fastest-levenshtein'];
+/** Build outputs, and the bundled dependencies package.json names, that a clean checkout gets from `npm install` and the build. */
+const BUILT = ['lib', 'assets', '.jsii', ...bundledDependencies().map((name) => `node_modules/${name}`)];
+
+function bundledDependencies(): string[] {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf-8')).bundledDependencies ?? [];
+}
 
 function copyInto(stage: string, relative: string): void {
   const from = path.join(ROOT, relative);

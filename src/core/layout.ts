@@ -237,8 +237,8 @@ export class EfaLayout {
    * EFA-capable card gets `efa-only` at device 0. p6-b300 and p6e-gb200 keep card 0 ENA-only; p6e-gb200 uses its odd
    * cards; hpc6id.32xlarge gets an `efa` primary because its cards take one interface each.
    *
-   * For a row of the capability table, each set of options is computed once: later calls with the same row and equal
-   * options return the same layout (layouts cannot change).
+   * For a row of the capability table, each set of options is computed and validated once: later calls with the same
+   * row and equal options return a new layout with the same content.
    *
    * @param capabilities the instance type's row, from `EfaInstanceTypes.lookup()` or written by hand
    * @param options EFA count, primary interface and profile
@@ -252,22 +252,23 @@ export class EfaLayout {
   public static recommended(capabilities: InstanceTypeCapabilities, options: EfaLayoutOptions = {}): EfaLayout {
     EfaInstanceTypes.validateCapabilities(capabilities);
     options = checkedOptions(capabilities, options);
-    // A row of the capability table cannot change once checked, and layouts cannot change at all: each (row, options)
-    // is computed once and shared, as apps build many templates of one type (bench/FINDINGS.md §3).
-    const key = isCheckedTableRow(capabilities) ? sharedLayoutKey(options) : undefined;
+    // The rows of the capability table do not change: each (row, options) is computed and validated once, as apps
+    // build many templates of one type (bench/FINDINGS.md §3), and later calls get a new layout with the same content.
+    const key = isCheckedTableRow(capabilities) ? knownLayoutKey(options) : undefined;
     if (key === undefined) {
       return EfaLayout.computeRecommended(capabilities, options);
     }
-    let layouts = SHARED_LAYOUTS.get(capabilities);
+    let layouts = KNOWN_LAYOUTS.get(capabilities);
     if (layouts === undefined) {
       layouts = new Map();
-      SHARED_LAYOUTS.set(capabilities, layouts);
+      KNOWN_LAYOUTS.set(capabilities, layouts);
     }
-    let layout = layouts.get(key);
-    if (layout === undefined) {
-      layout = EfaLayout.computeRecommended(capabilities, options);
-      layouts.set(key, layout);
+    const known = layouts.get(key);
+    if (known !== undefined) {
+      return new EfaLayout(capabilities, known.interfaces, known.summary);
     }
+    const layout = EfaLayout.computeRecommended(capabilities, options);
+    layouts.set(key, new EfaLayout(capabilities, layout.interfaces, layout.summary));
     return layout;
   }
 
@@ -444,33 +445,43 @@ export class EfaLayout {
   /** The capabilities the layout was computed or checked against. */
   public readonly capabilities: InstanceTypeCapabilities;
 
-  /** The network interfaces, sorted by card and then device index; the list is frozen. */
+  /** The network interfaces, sorted by card and then device index. */
   public readonly interfaces: NetworkInterfaceSpec[];
 
-  /** EFA and ENA counts, IP addresses per node and EFA bandwidth; frozen. */
+  /** EFA and ENA counts, IP addresses per node and EFA bandwidth. */
   public readonly summary: EfaLayoutSummary;
 
-  private constructor(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]) {
-    // Every caller has checked the capabilities (validateCapabilities), so only the interfaces are checked here.
-    throwIfProblems(`EFA layout for ${echoName(capabilities.instanceType)}`, interfaceProblems(capabilities, interfaces));
-    // A layout never changes (one may be shared, see `recommended`): its list and summary are frozen, and the
-    // interfaces' fields are readonly.
-    const sorted = [...interfaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
+  /**
+   * @param checked the summary of `interfaces` when they are a layout's sorted and validated interfaces already (a copy
+   *        of a known layout); otherwise they are validated, sorted and summarized here
+   */
+  private constructor(capabilities: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[], checked?: EfaLayoutSummary) {
+    let sorted: NetworkInterfaceSpec[];
+    if (checked === undefined) {
+      // Every caller has checked the capabilities (validateCapabilities), so only the interfaces are checked here.
+      throwIfProblems(`EFA layout for ${echoName(capabilities.instanceType)}`, interfaceProblems(capabilities, interfaces));
+      sorted = [...interfaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
+    } else {
+      sorted = [...interfaces];
+    }
     this.instanceType = capabilities.instanceType;
     this.capabilities = capabilities;
-    this.interfaces = Object.freeze(sorted) as NetworkInterfaceSpec[];
-    this.summary = Object.freeze(summarize(capabilities, sorted));
+    this.interfaces = sorted;
+    this.summary = checked === undefined ? summarize(capabilities, sorted) : { ...checked };
   }
 }
 
-/** The recommended layouts of the capability table's checked rows, by row and then by `sharedLayoutKey`. */
-const SHARED_LAYOUTS = new WeakMap<InstanceTypeCapabilities, Map<string, EfaLayout>>();
+/**
+ * The recommended layouts of the capability table's checked rows, by row and then by `knownLayoutKey`: private copies,
+ * which no caller can change, and which `recommended` copies again for each caller.
+ */
+const KNOWN_LAYOUTS = new WeakMap<InstanceTypeCapabilities, Map<string, EfaLayout>>();
 
 /**
- * The key of checked `options` among the shared layouts, or undefined when they should not be shared: an `efaCount`
- * that is not a whole number (the layout engine refuses it with its own message, and JSON would not tell NaN from null).
+ * The key of checked `options` among the known layouts, or undefined when they should not be kept: an `efaCount` that
+ * is not a whole number (the layout engine refuses it with its own message, and JSON would not tell NaN from null).
  */
-function sharedLayoutKey(options: EfaLayoutOptions): string | undefined {
+function knownLayoutKey(options: EfaLayoutOptions): string | undefined {
   if (options.efaCount !== undefined && options.efaCount !== null && !Number.isInteger(options.efaCount)) {
     return undefined;
   }

@@ -49,12 +49,11 @@ describe('the capability table file', () => {
     expect(table.get('t3.micro')).toBeUndefined();
   });
 
-  test('freezes a row, with its cards, once it passed the check; a copy is checked each time', () => {
+  test('remembers the rows that passed the check; a copy of a row is checked each time', () => {
     const table = parseInstanceTable(fs.readFileSync(TABLE_FILE, 'utf-8'), TABLE_FILE);
     const row = table.get('p5.48xlarge')!;
     expect(isCheckedTableRow(row)).toBe(true);
-    expect([Object.isFrozen(row), Object.isFrozen(row.networkCards), row.networkCards.every(Object.isFrozen)]).toEqual([true, true, true]);
-    expect(() => { (row as { maximumEfaInterfaces: number }).maximumEfaInterfaces = 64; }).toThrow(TypeError);
+    expect(isCheckedTableRow(undefined)).toBe(false);
     const copy = JSON.parse(JSON.stringify(row));
     expect(isCheckedTableRow(copy)).toBe(false);
     copy.maximumEfaInterfaces = -1;

@@ -3,6 +3,7 @@ import * as fc from 'fast-check';
 import {
   EfaInstanceTypes, EfaLayout, EfaLayoutOptions, InstanceTypeCapabilities, InterfaceType, LayoutProfile, NetworkInterfaceSpec, PrimaryInterface,
 } from '../../src';
+import * as layoutRules from '../../src/core/private/layout-rules';
 
 const TYPES = EfaInstanceTypes.all();
 
@@ -162,13 +163,24 @@ describe('layout properties', () => {
   });
 });
 
-describe('shared layouts', () => {
+describe('known layouts', () => {
   /** A copy of a table row that is no row of the table: its layouts are computed each time. */
   const copyOf = (type: string): InstanceTypeCapabilities => JSON.parse(JSON.stringify(EfaInstanceTypes.lookup(type)));
 
-  test('a table row and options give one shared layout, equal to the layout of a copy of the row', () => {
-    let shared = 0;
-    // Mostly options every type can meet, so that most runs reach the sharing (one EFA per type at least).
+  /** How many times the layout rules check a list of interfaces while `build` runs. */
+  function checksDuring(build: () => void): number {
+    const spy = jest.spyOn(layoutRules, 'interfaceProblems');
+    try {
+      build();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  test('a table row and options are computed and checked once; later calls get an equal layout, as a copy of the row does', () => {
+    let reused = 0;
+    // Mostly options every type can meet, so that most runs reach a known layout (one EFA per type at least).
     const likely: fc.Arbitrary<EfaLayoutOptions> = fc.oneof(
       { arbitrary: fc.record({ efaCount: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }) }), weight: 3 },
       { arbitrary: options, weight: 1 },
@@ -176,19 +188,20 @@ describe('shared layouts', () => {
     fc.assert(fc.property(fc.constantFrom(...TYPES), likely, (type, opts) => {
       const first = recommendedOrRefused(EfaInstanceTypes.lookup(type), opts);
       const copy = recommendedOrRefused(copyOf(type), opts);
-      // Sharing never changes the answer: the same layout, or the same refusal.
+      // Knowing the layout never changes the answer: the same layout, or the same refusal.
       expect(first === undefined).toBe(copy === undefined);
       if (first === undefined || copy === undefined) return;
       expect({ interfaces: first.interfaces, summary: first.summary }).toEqual({ interfaces: copy.interfaces, summary: copy.summary });
-      // The same options (a new but equal profile included) give the same object for the row, never for the copy.
-      const again = EfaLayout.recommended(EfaInstanceTypes.lookup(type), {
-        ...opts, profile: opts.profile?.enaNetworkCards ? LayoutProfile.enaOnCards(opts.profile.enaNetworkCards) : opts.profile,
-      });
-      expect(again).toBe(first);
-      expect(EfaLayout.recommended(copyOf(type), opts)).not.toBe(copy);
-      shared++;
+      // The same options (a new but equal profile included) are not checked again for the row, and are for the copy.
+      const same = { ...opts, profile: opts.profile?.enaNetworkCards ? LayoutProfile.enaOnCards(opts.profile.enaNetworkCards) : opts.profile };
+      let again: EfaLayout | undefined;
+      expect(checksDuring(() => { again = EfaLayout.recommended(EfaInstanceTypes.lookup(type), same); })).toBe(0);
+      expect(again).not.toBe(first);
+      expect({ interfaces: again!.interfaces, summary: again!.summary }).toEqual({ interfaces: first.interfaces, summary: first.summary });
+      expect(checksDuring(() => EfaLayout.recommended(copyOf(type), opts))).toBe(1);
+      reused++;
     }), { numRuns: 500 });
-    expect(shared).toBeGreaterThanOrEqual(250);
+    expect(reused).toBeGreaterThanOrEqual(250);
   });
 
   test('different options give different layouts', () => {
@@ -202,11 +215,10 @@ describe('shared layouts', () => {
       EfaLayout.recommended(caps, { profile: LayoutProfile.enaOnCards([8]) }),
     ];
     expect(new Set(layouts.map((l) => JSON.stringify(l.interfaces))).size).toBe(layouts.length);
-    expect(EfaLayout.recommended(caps, { efaCount: 32 })).not.toBe(layouts[0]); // equal, but asked for differently
     expect(EfaLayout.recommended(caps, { efaCount: 32 }).interfaces).toEqual(layouts[0].interfaces);
   });
 
-  test('fails for an efaCount that is no whole number after the default layout was shared', () => {
+  test('fails for an efaCount that is no whole number after the default layout is known', () => {
     const caps = EfaInstanceTypes.lookup('p5.48xlarge');
     EfaLayout.recommended(caps);
     EfaLayout.recommended(caps, { efaCount: null as unknown as number });
@@ -215,20 +227,26 @@ describe('shared layouts', () => {
     }
   });
 
-  test('a layout cannot be changed: its list of interfaces and its summary are frozen', () => {
-    const layout = EfaLayout.forInstanceType('p5.48xlarge');
-    expect(() => layout.interfaces.push(layout.interfaces[0])).toThrow(TypeError);
-    expect(() => layout.interfaces.sort((a, b) => b.networkCardIndex - a.networkCardIndex)).toThrow(TypeError);
-    expect(() => { (layout.summary as { efaCount: number }).efaCount = 1; }).toThrow(TypeError);
-    expect(EfaLayout.forInstanceType('p5.48xlarge').interfaces).toHaveLength(33);
-    // A hand-written layout keeps its own sorted list and leaves the caller's list as it was.
-    const mine: NetworkInterfaceSpec[] = [
-      { networkCardIndex: 1, deviceIndex: 0, interfaceType: InterfaceType.EFA_ONLY },
-      { networkCardIndex: 0, deviceIndex: 0, interfaceType: InterfaceType.INTERFACE },
-    ];
-    const handWritten = EfaLayout.fromInterfaces(EfaInstanceTypes.lookup('p5.48xlarge'), mine);
-    expect(handWritten.interfaces.map((i) => i.networkCardIndex)).toEqual([0, 1]);
-    expect(mine.map((i) => i.networkCardIndex)).toEqual([1, 0]);
-    expect(Object.isFrozen(mine)).toBe(false);
+  test('each caller gets its own layout: changing one changes no other', () => {
+    const first = EfaLayout.forInstanceType('p5.48xlarge');
+    first.interfaces.push(first.interfaces[0]);
+    first.interfaces.reverse();
+    (first.summary as { efaCount: number }).efaCount = 1;
+    const next = EfaLayout.forInstanceType('p5.48xlarge');
+    expect(next.interfaces).toHaveLength(33);
+    expect(next.interfaces[0]).toEqual({ networkCardIndex: 0, deviceIndex: 0, interfaceType: InterfaceType.INTERFACE });
+    expect(next.summary.efaCount).toBe(32);
+  });
+
+  test('what the API returns can be tagged by the jsii runtime of the other languages (no object is frozen)', () => {
+    // The jsii kernel defines a symbol on every object it hands to Python, Java, Go or C#; a frozen object refuses it.
+    const caps = EfaInstanceTypes.lookup('p5.48xlarge');
+    const known = EfaLayout.recommended(caps);
+    const layouts = [known, EfaLayout.recommended(caps), EfaLayout.fromInterfaces(caps, known.interfaces)];
+    const objects: object[] = [caps, caps.networkCards, caps.networkCards[0]];
+    for (const layout of layouts) {
+      objects.push(layout, layout.interfaces, layout.interfaces[0], layout.summary, layout.capabilities);
+    }
+    expect(objects.filter((o) => !Object.isExtensible(o))).toEqual([]);
   });
 });

@@ -43,7 +43,7 @@ export class InstanceTable {
       if (problems.length > 0) {
         throw tableError(this.file, `holds an invalid row: ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ` (and ${problems.length - 5} more problems)` : ''}`);
       }
-      CHECKED_ROWS.add(deepFreeze(row) as object);
+      CHECKED_ROWS.add(row as object);
       this.checked.add(instanceType);
     }
     return row as InstanceTypeCapabilities | undefined;
@@ -51,24 +51,16 @@ export class InstanceTable {
 }
 
 /**
- * The table's rows that passed the capabilities check. They are frozen (with their cards) once checked, so they stay
- * valid: `EfaInstanceTypes.validateCapabilities` need not check them again, and `EfaLayout.recommended` may share one
- * layout between every caller that asks for the same row and options.
+ * The table's rows that passed the capabilities check. `EfaInstanceTypes.lookup` returns these objects themselves,
+ * typed readonly, so they stay valid: `EfaInstanceTypes.validateCapabilities` need not check them again, and
+ * `EfaLayout.recommended` may compute each (row, options) once. They are not frozen: the jsii runtime of the other
+ * languages tags each object it passes with an ID, which a frozen object refuses.
  */
 const CHECKED_ROWS = new WeakSet<object>();
 
-/** Whether `capabilities` is a row of the capability table that passed the capabilities check (and so is frozen). */
+/** Whether `capabilities` is a row of the capability table that passed the capabilities check. */
 export function isCheckedTableRow(capabilities: unknown): boolean {
   return typeof capabilities === 'object' && capabilities !== null && CHECKED_ROWS.has(capabilities);
-}
-
-/** Freezes `value`, its arrays and objects, all the way down; returns it. */
-function deepFreeze(value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.values(value).forEach(deepFreeze);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 let table: InstanceTable | undefined;
