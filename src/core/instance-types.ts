@@ -93,7 +93,7 @@ export class EfaInstanceTypes {
    */
   public static validateCapabilities(capabilities: InstanceTypeCapabilities): void {
     if (isCheckedTableRow(capabilities)) {
-      return; // a row of the table, checked on its first read and frozen since
+      return; // a row of the table, checked on its first read
     }
     throwIfProblems('Invalid InstanceTypeCapabilities', capabilitiesProblems(capabilities));
   }

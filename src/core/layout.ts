@@ -462,7 +462,7 @@ export class EfaLayout {
       throwIfProblems(`EFA layout for ${echoName(capabilities.instanceType)}`, interfaceProblems(capabilities, interfaces));
       sorted = [...interfaces].sort((a, b) => a.networkCardIndex - b.networkCardIndex || a.deviceIndex - b.deviceIndex);
     } else {
-      sorted = [...interfaces];
+      sorted = interfaces.map((i) => ({ ...i })); // a copy a caller may change without changing the known layout
     }
     this.instanceType = capabilities.instanceType;
     this.capabilities = capabilities;

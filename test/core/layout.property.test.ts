@@ -229,6 +229,7 @@ describe('known layouts', () => {
 
   test('each caller gets its own layout: changing one changes no other', () => {
     const first = EfaLayout.forInstanceType('p5.48xlarge');
+    (first.interfaces[0] as { interfaceType: string }).interfaceType = 'efa';
     first.interfaces.push(first.interfaces[0]);
     first.interfaces.reverse();
     (first.summary as { efaCount: number }).efaCount = 1;

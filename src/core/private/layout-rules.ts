@@ -54,7 +54,7 @@ export function isNumberToken(value: number): boolean {
  * an `interfaceType` that is a token.
  */
 export function layoutProblems(caps: InstanceTypeCapabilities, interfaces: NetworkInterfaceSpec[]): Problem[] {
-  // A checked row of the capability table is frozen, and so still well formed.
+  // A checked row of the capability table is well formed (rows are typed readonly and checked on their first read).
   const capsProblems = isCheckedTableRow(caps) ? [] : capabilitiesProblems(caps);
   return capsProblems.length > 0 ? capsProblems : interfaceProblems(caps, interfaces);
 }
