@@ -86,7 +86,7 @@ async function bundleCli(rootDir = 'lib', outDir = rootDir) {
   return outfile;
 }
 
-module.exports = { bundleCli, BUNDLE };
+module.exports = { bundleCli };
 
 if (require.main === module) {
   const [rootDir = 'lib', outDir = rootDir] = process.argv.slice(2);

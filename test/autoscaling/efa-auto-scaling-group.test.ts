@@ -8,6 +8,7 @@ import {
   EfaAutoScalingGroup, EfaAutoScalingGroupProps, EfaCapacity, EfaInstanceTypes, EfaLayout, EfaPlacement, EfaSecurityGroup,
   LayoutProfile, PrimaryInterface,
 } from '../../src';
+import { logicalIds, onlyProperties, startingWith } from '../template-helpers';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
 const P5E = new ec2.InstanceType('p5e.48xlarge');
@@ -25,16 +26,10 @@ function fleet(props: Partial<EfaAutoScalingGroupProps> = {}, s = setup()) {
   return { ...s, asg, template: Template.fromStack(s.stack) };
 }
 
-function only(template: Template, type: string): Record<string, any> {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
 describe('EfaAutoScalingGroup', () => {
   test('creates the launch template with the layout, a cluster placement group and an Auto Scaling group in one subnet', () => {
     const { template, asg, stack } = fleet();
-    const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     expect(data.NetworkInterfaces.map((i: any) => [i.NetworkCardIndex, i.DeviceIndex, i.InterfaceType]))
       .toEqual(asg.layout.interfaces.map((i) => [i.networkCardIndex, i.deviceIndex, i.interfaceType]));
     expect(asg.layout.summary.efaCount).toBe(32);
@@ -42,7 +37,7 @@ describe('EfaAutoScalingGroup', () => {
     expect(data.SecurityGroupIds).toBeUndefined();
     expect(data.Placement).toEqual({ GroupName: { 'Fn::GetAtt': [expect.stringMatching(/^FleetLaunchTemplatePlacementGroup/), 'GroupName'] } });
     template.hasResourceProperties('AWS::EC2::PlacementGroup', { Strategy: 'cluster' });
-    const group = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const group = onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(group).toEqual({
       LaunchTemplate: {
         LaunchTemplateId: { Ref: expect.stringMatching(/^FleetLaunchTemplate/) },
@@ -70,7 +65,7 @@ describe('EfaAutoScalingGroup', () => {
   test('without the offering check, VPCZoneIdentifier is the named subnet', () => {
     const s = setup();
     const { template, stack } = fleet({ subnet: s.vpc.privateSubnets[1], offeringCheck: false }, s);
-    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').VPCZoneIdentifier).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
+    expect(onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup').VPCZoneIdentifier).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
     template.resourceCountIs('Custom::CdkEfaOfferingCheck', 0);
     Annotations.fromStack(stack).hasNoWarning('/Stack/Fleet', Match.stringLikeRegexp('subnet-chosen'));
   });
@@ -91,10 +86,10 @@ describe('EfaAutoScalingGroup', () => {
     // The shared group is used: no group of the fleet's own.
     template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
     const [efaSg, sshSg] = [stack.resolve(shared.securityGroupId), stack.resolve(ssh.securityGroupId)];
-    for (const iface of only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.NetworkInterfaces) {
+    for (const iface of onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.NetworkInterfaces) {
       expect(iface.Groups).toEqual(iface.InterfaceType === 'efa-only' ? [efaSg] : [efaSg, sshSg]);
     }
-    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').LaunchConfigurationName).toBeUndefined();
+    expect(onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup').LaunchConfigurationName).toBeUndefined();
     expect(asg.connections.securityGroups).toEqual([shared, ssh]);
   });
 
@@ -106,8 +101,8 @@ describe('EfaAutoScalingGroup', () => {
 
   test('several instance types with identical layouts: a mixed instances policy, the template names no type', () => {
     const { template } = fleet({ instanceType: undefined, instanceTypes: [P5, P5E], maxCapacity: 4 });
-    expect(only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.InstanceType).toBeUndefined();
-    const group = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    expect(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.InstanceType).toBeUndefined();
+    const group = onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(group.LaunchTemplate).toBeUndefined();
     expect(group.MixedInstancesPolicy).toEqual({
       LaunchTemplate: {
@@ -125,18 +120,18 @@ describe('EfaAutoScalingGroup', () => {
     const { template, asg } = fleet({ capacity: EfaCapacity.reservation(CR) });
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
     expect(asg.placementGroupName).toBeUndefined();
-    const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     expect(data.CapacityReservationSpecification).toEqual({ CapacityReservationTarget: { CapacityReservationId: CR } });
     expect(data.InstanceMarketOptions).toBeUndefined();
     template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: CR });
-    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup').MinSize).toBe('2');
+    expect(onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup').MinSize).toBe('2');
   });
 
   test('a reservation with its own placement group', () => {
     const s = setup();
     const group = ec2.PlacementGroup.fromPlacementGroupName(s.stack, 'Pg', 'reserved-pg');
     const { template } = fleet({ capacity: EfaCapacity.reservation(CR), placement: EfaPlacement.fromPlacementGroup(group) }, s);
-    expect(only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.Placement).toEqual({ GroupName: 'reserved-pg' });
+    expect(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.Placement).toEqual({ GroupName: 'reserved-pg' });
   });
 
   test('warns when a reservation is given and offeringCheck is false', () => {
@@ -162,7 +157,7 @@ describe('EfaAutoScalingGroup', () => {
     }, s);
     expect(asg.role).toBe(role);
     template.resourceCountIs('AWS::IAM::Role', 3); // yours, and the offering check's two
-    const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     expect(data.BlockDeviceMappings).toEqual([{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 500, VolumeType: 'gp3' } }]);
     expect(JSON.stringify(data.UserData)).toContain('echo hello');
     expect(data.IamInstanceProfile).toBeDefined();
@@ -170,7 +165,7 @@ describe('EfaAutoScalingGroup', () => {
 
   test('creates a role without policies when none is given, in an instance profile', () => {
     const { template, asg, stack } = fleet({ offeringCheck: false, subnet: undefined });
-    const role = only(template, 'AWS::IAM::Role');
+    const role = onlyProperties(template, 'AWS::IAM::Role');
     expect(role.ManagedPolicyArns).toBeUndefined();
     template.resourceCountIs('AWS::IAM::Policy', 0);
     template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [stack.resolve((asg.role as iam.Role).roleName)] });
@@ -180,7 +175,7 @@ describe('EfaAutoScalingGroup', () => {
     const s = setup();
     const topic = new sns.Topic(s.stack, 'Topic');
     const { template, stack } = fleet({ minCapacity: 2, desiredCapacity: 3, maxCapacity: 8, autoScalingGroupName: 'slurm-p5', notifications: [{ topic }] }, s);
-    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup')).toMatchObject({
+    expect(onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup')).toMatchObject({
       MinSize: '2',
       DesiredCapacity: '3',
       MaxSize: '8',
@@ -193,7 +188,7 @@ describe('EfaAutoScalingGroup', () => {
     const s = setup();
     const desired = new CfnParameter(s.stack, 'Desired', { type: 'Number' }).valueAsNumber;
     const { template } = fleet({ desiredCapacity: desired }, s);
-    expect(only(template, 'AWS::AutoScaling::AutoScalingGroup')).toMatchObject({ DesiredCapacity: { Ref: 'Desired' }, MaxSize: { Ref: 'Desired' } });
+    expect(onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup')).toMatchObject({ DesiredCapacity: { Ref: 'Desired' }, MaxSize: { Ref: 'Desired' } });
   });
 
   test('warns when fewer than 2 instances can run', () => {
@@ -218,14 +213,14 @@ describe('EfaAutoScalingGroup with a Capacity Block', () => {
 
   test('the template has the market type, the reservation and the instance type; the group starts empty, no placement group', () => {
     const { template } = fleet({ capacity: block, maxCapacity: 4 });
-    const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     expect(data).toMatchObject({
       InstanceMarketOptions: { MarketType: 'capacity-block' },
       CapacityReservationSpecification: { CapacityReservationTarget: { CapacityReservationId: CR } },
       InstanceType: 'p5.48xlarge',
     });
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
-    const group = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const group = onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(group).toMatchObject({ MinSize: '0', MaxSize: '4' });
     expect(group.DesiredCapacity).toBeUndefined();
     template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
@@ -341,7 +336,7 @@ describe('EfaAutoScalingGroup mixed instance types (property)', () => {
       const build = () => pair(a, b);
       if (compatible) {
         accepted++;
-        const overrides = only(build().template, 'AWS::AutoScaling::AutoScalingGroup').MixedInstancesPolicy.LaunchTemplate.Overrides;
+        const overrides = onlyProperties(build().template, 'AWS::AutoScaling::AutoScalingGroup').MixedInstancesPolicy.LaunchTemplate.Overrides;
         expect(overrides).toEqual([{ InstanceType: a }, { InstanceType: b }]);
       } else {
         refused++;
@@ -370,10 +365,7 @@ describe('logical IDs', () => {
       capacityBlockEndTime: new Date('2026-08-06T11:30:00Z'),
     });
     const plain = fleet();
-    const ids = [template, plain.template].flatMap((t) => Object.entries(t.toJSON().Resources as Record<string, { Type: string }>)
-      .filter(([id]) => id.startsWith('Fleet') || id.startsWith('CdkEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`))
-      .sort();
+    const ids = [template, plain.template].flatMap((t) => logicalIds(t, startingWith('Fleet', 'CdkEfa'))).sort();
     expect([...new Set(ids)]).toMatchSnapshot();
   });
 });

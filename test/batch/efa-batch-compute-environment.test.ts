@@ -7,6 +7,7 @@ import {
   EfaBatchComputeEnvironment, EfaBatchComputeEnvironmentProps, EfaCapacity, EfaChecks, EfaInstanceTypes, EfaPlacement, EfaSecurityGroup,
   PrimaryInterface,
 } from '../../src';
+import { logicalIds, onlyProperties, startingWith } from '../template-helpers';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
 const RESERVATION = 'cr-0123456789abcdef0';
@@ -23,16 +24,10 @@ function computeEnvironment(props: Partial<EfaBatchComputeEnvironmentProps> = {}
   return { ...s, ce, template: Template.fromStack(s.stack) };
 }
 
-function single(template: Template, type: string): Record<string, any> {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
 describe('EfaBatchComputeEnvironment', () => {
   test('creates an On-Demand EC2 compute environment with the EFA launch template, a placement group and one subnet', () => {
     const { template, ce, stack, vpc } = computeEnvironment();
-    const resources = single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources;
+    const resources = onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources;
     expect(resources).toEqual({
       Type: 'EC2',
       AllocationStrategy: 'BEST_FIT_PROGRESSIVE',
@@ -57,7 +52,7 @@ describe('EfaBatchComputeEnvironment', () => {
 
   test('the launch template has no Placement, no InstanceType, no instance profile, and the EFA group on every interface', () => {
     const { template, ce, stack } = computeEnvironment();
-    const data = single(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     expect(data.Placement).toBeUndefined();
     expect(data.InstanceType).toBeUndefined();
     expect(data.IamInstanceProfile).toBeUndefined();
@@ -104,16 +99,16 @@ describe('EfaBatchComputeEnvironment', () => {
 
   test('takes several instance types with identical layouts', () => {
     const { template } = computeEnvironment({ instanceTypes: [P5, new ec2.InstanceType('p5e.48xlarge')] });
-    expect(single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.InstanceTypes).toEqual(['p5.48xlarge', 'p5e.48xlarge']);
+    expect(onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.InstanceTypes).toEqual(['p5.48xlarge', 'p5e.48xlarge']);
   });
 
   test('an On-Demand Capacity Reservation: targeted by the launch template, no new placement group, checked for its zone', () => {
     const { template, stack, vpc } = computeEnvironment({ capacity: EfaCapacity.reservation(RESERVATION) });
-    expect(single(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.CapacityReservationSpecification)
+    expect(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.CapacityReservationSpecification)
       .toEqual({ CapacityReservationTarget: { CapacityReservationId: RESERVATION } });
-    expect(single(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.InstanceMarketOptions).toBeUndefined();
+    expect(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.InstanceMarketOptions).toBeUndefined();
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
-    expect(single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBeUndefined();
+    expect(onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBeUndefined();
     // The deploy-time check chooses among the candidates the subnet in the reservation's zone.
     template.hasResourceProperties('Custom::CdkEfaOfferingCheck', { CapacityReservationId: RESERVATION, SubnetIds: stack.resolve(vpc.privateSubnets.map((sn) => sn.subnetId)) });
   });
@@ -122,23 +117,23 @@ describe('EfaBatchComputeEnvironment', () => {
     const s = setup();
     const group = ec2.PlacementGroup.fromPlacementGroupName(s.stack, 'Existing', 'training');
     const { template } = computeEnvironment({ placement: EfaPlacement.fromPlacementGroup(group) }, s);
-    expect(single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBe('training');
+    expect(onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBe('training');
     template.resourceCountIs('AWS::EC2::PlacementGroup', 0);
     const none = computeEnvironment({ placement: EfaPlacement.none() });
-    expect(single(none.template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBeUndefined();
+    expect(onlyProperties(none.template, 'AWS::Batch::ComputeEnvironment').ComputeResources.PlacementGroup).toBeUndefined();
   });
 
   test('without the offering check, the chosen subnet itself', () => {
     const s = setup();
     const { template, stack } = computeEnvironment({ subnet: s.vpc.privateSubnets[1], offeringCheck: false }, s);
-    expect(single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.Subnets).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
+    expect(onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.Subnets).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
     template.resourceCountIs('Custom::CdkEfaOfferingCheck', 0);
   });
 
   test('narrows the selection to an Availability Zone', () => {
     const s = setup({ account: '111111111111', region: 'us-east-1' });
     const { template, stack } = computeEnvironment({ availabilityZone: s.vpc.availabilityZones[1], offeringCheck: false }, s);
-    expect(single(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.Subnets).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
+    expect(onlyProperties(template, 'AWS::Batch::ComputeEnvironment').ComputeResources.Subnets).toEqual([stack.resolve(s.vpc.privateSubnets[1].subnetId)]);
   });
 
   test('passes an instance role, AMIs, minvCpus and a name through to aws-batch', () => {
@@ -150,7 +145,7 @@ describe('EfaBatchComputeEnvironment', () => {
       computeEnvironmentName: 'efa-p5',
       images: [{ imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }],
     }, s);
-    const ce = single(template, 'AWS::Batch::ComputeEnvironment');
+    const ce = onlyProperties(template, 'AWS::Batch::ComputeEnvironment');
     expect(ce.ComputeEnvironmentName).toBe('efa-p5');
     expect(ce.ComputeResources.MinvCpus).toBe(192);
     expect(ce.ComputeResources.Ec2Configuration).toEqual([{ ImageType: 'ECS_AL2_NVIDIA' }]);
@@ -161,14 +156,14 @@ describe('EfaBatchComputeEnvironment', () => {
     const userData = ec2.UserData.forLinux();
     userData.addCommands('echo hello');
     const { template } = computeEnvironment({ userData });
-    const encoded = JSON.stringify(single(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.UserData['Fn::Base64']);
+    const encoded = JSON.stringify(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.UserData['Fn::Base64']);
     expect(encoded).toMatch(/^\{"Fn::Join":\["",\["Content-Type: multipart\/mixed; boundary=/);
     expect(encoded).toContain('echo hello');
   });
 
   test('sizes the root volume', () => {
     const { template } = computeEnvironment({ rootVolumeSizeGiB: 500 });
-    expect(single(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.BlockDeviceMappings)
+    expect(onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.BlockDeviceMappings)
       .toEqual([{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeSize: 500, VolumeType: 'gp3' } }]);
   });
 
@@ -294,11 +289,7 @@ describe('EfaBatchComputeEnvironment warnings', () => {
 describe('logical IDs', () => {
   test('are stable (snapshot): a changed ID replaces the compute environment', () => {
     const { template } = computeEnvironment();
-    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([id]) => id.startsWith('Ce') || id.startsWith('CdkEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(template, startingWith('Ce', 'CdkEfa'));
     expect(ids).toMatchSnapshot();
   });
 });

@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import {
   EfaBatchComputeEnvironment, EfaBatchComputeEnvironmentProps, EfaChecks, EfaMultiNodeJobDefinition, EfaMultiNodeJobDefinitionProps,
 } from '../../src';
+import { logicalIds, startingWith } from '../template-helpers';
 
 const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/hpc-cloud/nccl-tests:latest');
 
@@ -187,11 +188,7 @@ describe('EfaMultiNodeJobDefinition warnings', () => {
 describe('logical IDs', () => {
   test('are stable (snapshot): a changed ID registers a new job definition', () => {
     const { template } = jobDefinition();
-    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([id]) => id.startsWith('Job'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(template, startingWith('Job'));
     expect(ids).toMatchSnapshot();
   });
 });

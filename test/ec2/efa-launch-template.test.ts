@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import {
   EfaInstanceTypes, EfaLaunchTemplate, EfaLaunchTemplateProps, EfaPlacement, EfaSecurityGroup, InterfaceType, LayoutProfile, PrimaryInterface,
 } from '../../src';
+import { logicalIds } from '../template-helpers';
 
 function setup() {
   const app = new App();
@@ -353,11 +354,7 @@ describe('logical IDs', () => {
     const efa = new EfaSecurityGroup(stack, 'EfaSecurityGroup', { vpc });
     new EfaLaunchTemplate(stack, 'P5', { instanceType: new ec2.InstanceType('p5.48xlarge'), securityGroup: efa });
     new EfaLaunchTemplate(stack, 'C5n', { vpc, instanceType: new ec2.InstanceType('c5n.18xlarge') });
-    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([, r]) => !r.Type.startsWith('AWS::EC2::VPC') && !r.Type.startsWith('AWS::EC2::Subnet') && !r.Type.startsWith('AWS::EC2::Route'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(Template.fromStack(stack), (_, type) => !/^AWS::EC2::(VPC|Subnet|Route)/.test(type));
     expect(ids).toMatchSnapshot();
   });
 });

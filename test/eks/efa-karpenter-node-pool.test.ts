@@ -10,6 +10,7 @@ import {
   EfaCapacity, EfaCluster, EfaKarpenterNodePool, EfaKarpenterNodePoolProps, EfaKubernetesPlugin, EfaNodeGroup, EfaPlacement, KarpenterCapacityType,
   LayoutProfile, PrimaryInterface,
 } from '../../src';
+import { logicalIds, startingWith } from '../template-helpers';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
 const P6_B200 = new ec2.InstanceType('p6-b200.48xlarge');
@@ -459,11 +460,7 @@ describe('EfaKarpenterNodePool warnings', () => {
 describe('logical IDs', () => {
   test('are stable (snapshot): a changed ID replaces the node class and pool', () => {
     const { template } = pool();
-    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([id]) => id.startsWith('Pool') || id.startsWith('CdkEfa') || id.startsWith('ClusterEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(template, startingWith('Pool', 'CdkEfa', 'ClusterEfa'));
     expect(ids).toMatchSnapshot();
   });
 });

@@ -9,6 +9,7 @@ import {
   EfaCapacity, EfaCluster, EfaInstanceTypes, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaNodeGroupOptions, EfaPlacement,
   EfaSecurityGroup, LayoutProfile, PrimaryInterface,
 } from '../../src';
+import { logicalIds, startingWith } from '../template-helpers';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
 
@@ -780,11 +781,7 @@ describe('EfaNodeGroup messages never print a token', () => {
 describe('logical IDs', () => {
   test('are stable (snapshot): a changed ID replaces the node group', () => {
     const { template } = nodeGroup();
-    const resources = template.toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([id]) => id.startsWith('P5') || id.startsWith('CdkEfa') || id.startsWith('ClusterEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(template, startingWith('P5', 'CdkEfa', 'ClusterEfa'));
     expect(ids).toMatchSnapshot();
   });
 });

@@ -9,6 +9,7 @@ import {
   AcceleratorKind, EfaCluster, EfaDeviceAlignment, EfaInstanceTypes, EfaKubernetesPlugin, EfaNodeGroup, EfaResourceClaim,
   EfaResourceClaimOptions, EfaResourceClaimTemplate,
 } from '../../src';
+import { logicalIds, startingWith } from '../template-helpers';
 
 const P5 = new ec2.InstanceType('p5.48xlarge');
 const TRN2 = new ec2.InstanceType('trn2.48xlarge');
@@ -497,11 +498,7 @@ describe('logical IDs', () => {
     const setup = v2Setup();
     new EfaResourceClaimTemplate(setup.stack, 'AlignedEfaNvidia', { cluster: setup.efaCluster, name: 'aligned-efa-nvidia', alignWith: EfaDeviceAlignment.nvidiaGpus(1) });
     new EfaResourceClaim(setup.stack, 'SharedEfa', { cluster: setup.efaCluster, name: 'shared-efa', efaCount: 4 });
-    const resources = Template.fromStack(setup.stack).toJSON().Resources as Record<string, { Type: string }>;
-    const ids = Object.entries(resources)
-      .filter(([id]) => id.startsWith('AlignedEfaNvidia') || id.startsWith('SharedEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(Template.fromStack(setup.stack), startingWith('AlignedEfaNvidia', 'SharedEfa'));
     expect(ids).toHaveLength(2);
     expect(ids).toMatchSnapshot();
   });

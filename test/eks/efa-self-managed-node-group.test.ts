@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as fc from 'fast-check';
 import { v2Cluster as v2ClusterSetup } from './clusters';
 import { EfaCluster, EfaKubernetesPlugin, EfaNodeGroup, EfaSelfManagedNodeGroupOptions, LayoutProfile } from '../../src';
+import { logicalIds, onlyProperties, startingWith } from '../template-helpers';
 
 const TRN2 = new ec2.InstanceType('trn2.48xlarge');
 const P5 = new ec2.InstanceType('p5.48xlarge');
@@ -21,12 +22,6 @@ function nodes(options: Partial<EfaSelfManagedNodeGroupOptions> = {}, setup = v2
   return { ...setup, group, template: Template.fromStack(setup.stack) };
 }
 
-function only(template: Template, type: string): Record<string, any> {
-  const resources = Object.values(template.findResources(type));
-  expect(resources).toHaveLength(1);
-  return resources[0].Properties;
-}
-
 /** The one access entry for nodes (the kubectl provider's role has one of its own). */
 function ec2LinuxEntry(template: Template): Record<string, any> {
   const entries = Object.values(template.findResources('AWS::EKS::AccessEntry', { Properties: { Type: 'EC2_LINUX' } }));
@@ -36,7 +31,7 @@ function ec2LinuxEntry(template: Template): Record<string, any> {
 
 /** The launch template's user data, as the text the instance receives, with CloudFormation references as `<Ref>`. */
 function userDataText(template: Template): string {
-  const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+  const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
   const parts: unknown[] = data.UserData['Fn::Base64']['Fn::Join'][1];
   return parts.map((p) => typeof p === 'string' ? p : `<${JSON.stringify(p)}>`).join('');
 }
@@ -121,7 +116,7 @@ describe('EfaCluster.addEfaAutoScalingGroup (self-managed nodes)', () => {
     const { template, stack, cluster, efaCluster, group } = nodes();
     const efaSg = stack.resolve(efaCluster.sharedEfaSecurityGroup().securityGroupId);
     const clusterSg = stack.resolve(cluster.clusterSecurityGroupId);
-    const data = only(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
+    const data = onlyProperties(template, 'AWS::EC2::LaunchTemplate').LaunchTemplateData;
     for (const iface of data.NetworkInterfaces) {
       expect(iface.Groups).toEqual(iface.InterfaceType === 'efa-only' ? [efaSg] : [efaSg, clusterSg]);
     }
@@ -142,14 +137,14 @@ describe('EfaCluster.addEfaAutoScalingGroup (self-managed nodes)', () => {
     setup.efaCluster.addEfaAutoScalingGroup('A', { instanceType: TRN2, subnet: setup.vpc.privateSubnets[0] });
     const { template } = nodes({}, setup);
     template.resourceCountIs('Custom::AWSCDK-EKS-HelmChart', 1);
-    const chart = only(template, 'Custom::AWSCDK-EKS-HelmChart');
+    const chart = onlyProperties(template, 'Custom::AWSCDK-EKS-HelmChart');
     expect(chart.Chart).toBe('aws-dranet');
     expect(JSON.parse(chart.Values).supportedInstanceLabels).toEqual({ keys: ['cdk-efa.io/efa-supported'], values: ['true'] });
   });
 
   test('installs the device plugin below Kubernetes 1.34, and fails when the DRA driver is asked for there', () => {
     const { template } = nodes({}, v2Cluster({ version: eksv2.KubernetesVersion.V1_33 }));
-    only(template, 'Custom::AWSCDK-EKS-HelmChart');
+    onlyProperties(template, 'Custom::AWSCDK-EKS-HelmChart');
     template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', { Chart: 'aws-efa-k8s-device-plugin' });
     expect(() => nodes({ kubernetesPlugin: EfaKubernetesPlugin.DRA_DRIVER }, v2Cluster({ version: eksv2.KubernetesVersion.V1_33 })))
       .toThrow(/Kubernetes 1.33 and the driver needs 1.34 or later.*cdk-efa:dra-needs-1-34/);
@@ -163,7 +158,7 @@ describe('EfaCluster.addEfaAutoScalingGroup (self-managed nodes)', () => {
 
   test('tags the group and its instances as the cluster\'s, and launches in the offering check\'s subnet', () => {
     const { template } = nodes();
-    const group = only(template, 'AWS::AutoScaling::AutoScalingGroup');
+    const group = onlyProperties(template, 'AWS::AutoScaling::AutoScalingGroup');
     expect(group.Tags).toEqual([{ Key: { 'Fn::Join': ['', ['kubernetes.io/cluster/', { Ref: 'ClusterEB0386A7' }]] }, Value: 'owned', PropagateAtLaunch: true }]);
     expect(group.VPCZoneIdentifier).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^ClusterTrn2OfferingCheck/), 'SubnetId'] }]);
   });
@@ -348,10 +343,7 @@ describe('self-managed node labels (property)', () => {
 describe('logical IDs', () => {
   test('are stable (snapshot): a changed ID replaces the group or its access entry', () => {
     const { template } = nodes();
-    const ids = Object.entries(template.toJSON().Resources as Record<string, { Type: string }>)
-      .filter(([id]) => id.startsWith('ClusterTrn2') || id.startsWith('ClusterEfa'))
-      .map(([id, r]) => `${id} ${r.Type}`)
-      .sort();
+    const ids = logicalIds(template, startingWith('ClusterTrn2', 'ClusterEfa'));
     expect(ids).toMatchSnapshot();
   });
 });
