@@ -69,7 +69,7 @@ export function buildChildren(): void {
   for (const file of RUNTIME_DATA) {
     fs.copyFileSync(path.join(ROOT, file), path.join(DIRS.dist, path.basename(file)));
   }
-  const entries = ['synth-efa', 'synth-hand-written', 'layouts'].map((name) => path.join('bench', 'children', `${name}.ts`));
+  const entries = ['synth-efa', 'synth-hand-written', 'synth-aws-cdk-l2', 'layouts'].map((name) => path.join('bench', 'children', `${name}.ts`));
   const esbuild = path.join(ROOT, 'node_modules', '.bin', 'esbuild');
   run(esbuild, [
     ...entries, '--bundle', '--platform=node', '--target=node20', '--format=cjs', '--packages=external',

@@ -69,13 +69,13 @@ function targets(r: BenchResults): string {
 }
 
 function fairness(r: BenchResults): string {
-  const rows = r.fairness.map((f) => [f.family, String(f.groups), String(f.stacks), Object.entries(f.resourceTypes).map(([t, n]) => `${t} ×${n}`).join(', '), f.identical ? 'identical' : 'differ']);
+  const rows = r.fairness.map((f) => [f.family, f.variant, String(f.groups), String(f.stacks), Object.entries(f.resourceTypes).map(([t, n]) => `${t} ×${n}`).join(', '), f.identical ? 'identical' : 'differ']);
   return [
     '### Fairness check',
     '',
-    'The hand-written app (bench/apps/hand-written.ts) builds the same resources from L1 constructs; the bench asserts that both apps have the same stacks and resource types and counts, and that every resource (logical ID and properties) is identical.',
+    'The hand-written app (bench/apps/hand-written.ts) builds the same resources from L1 constructs. In the target cell, a third app (bench/apps/aws-cdk-l2.ts) builds them from the aws-cdk-lib L2 classes that cdk-efa\'s constructs extend (`ec2.SecurityGroup`, `ec2.LaunchTemplate`, `ec2.PlacementGroup`), with the EFA rules and interfaces written by hand. The bench asserts that each app has the same stacks and resource types and counts as cdk-efa\'s, and that every resource (logical ID and properties) is identical.',
     '',
-    table(['Family', 'N', 'Stacks', 'Resources (each app)', 'Templates'], rows),
+    table(['Family', 'Compared with cdk-efa', 'N', 'Stacks', 'Resources (each app)', 'Templates'], rows),
   ].join('\n');
 }
 
@@ -92,6 +92,19 @@ function comparisonTable(rows: readonly Comparison[]): string {
   );
 }
 
+function floorTable(rows: readonly Comparison[]): string {
+  return table(
+    ['N', 'Reps', 'Construct + synth ms: L1 / aws-cdk-lib L2 / cdk-efa', 'L2 / L1', 'CPU', 'cdk-efa / L2', 'CPU', 'cdk-efa / L1', 'CPU'],
+    rows.flatMap((c) => (c.floor === undefined ? [] : [[
+      String(c.cell.groups), String(c.cell.repetitions),
+      `${fixed(c.hand.totalMs, 0)} / ${fixed(c.floor.medians.totalMs, 0)} / ${fixed(c.efa.totalMs, 0)}`,
+      `**${fixed(c.floor.againstHand.totalMs, 2)}**`, fixed(c.floor.againstHand.totalCpuMs, 2),
+      `**${fixed(c.floor.efaAgainstFloor.totalMs, 2)}**`, fixed(c.floor.efaAgainstFloor.totalCpuMs, 2),
+      fixed(c.ratio.totalMs, 2), fixed(c.ratio.totalCpuMs, 2),
+    ]])),
+  );
+}
+
 function synthesis(r: BenchResults): string {
   const parts = ['## A. Synthesis cost: cdk-efa against hand-written L1', fairness(r)];
   for (const family of ['launch-template', 'node-group']) {
@@ -99,6 +112,9 @@ function synthesis(r: BenchResults): string {
       const rows = r.comparisons.filter((c) => c.cell.family === family && c.cell.validation === validation);
       if (rows.length > 0) {
         parts.push(`### ${family === 'launch-template' ? 'EfaSecurityGroup + EfaLaunchTemplate (p5.48xlarge)' : 'EfaNodeGroup (p5.48xlarge)'}, template validation ${validation ? 'on' : 'off (CDK_VALIDATION=false)'}`, comparisonTable(rows));
+      }
+      if (rows.some((c) => c.floor !== undefined)) {
+        parts.push('The floor: the same resources built from the aws-cdk-lib L2 classes that cdk-efa\'s constructs extend, run in the same rounds as the other two (the order rotating each round); ratios are medians of the per-round ratios.', floorTable(rows));
       }
     }
   }

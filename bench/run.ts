@@ -34,6 +34,11 @@ function cells(family: Family, groups: number[], validation: boolean, repetition
   return groups.map((n) => ({ family, groups: n, validation, repetitions }));
 }
 
+/** The target cell (launch templates, N = 100, validation off), with the aws-cdk-lib L2 app as a third variant. */
+function targetCell(repetitions: number): Cell {
+  return { family: 'launch-template', groups: SYNTH_TARGET_GROUPS, validation: false, repetitions, floor: true };
+}
+
 /** The N of the synthesis target. */
 const SYNTH_TARGET_GROUPS = 100;
 
@@ -41,12 +46,13 @@ const SYNTH_TARGET_GROUPS = 100;
  * The full plan takes 15–20 minutes on 2 cores shared with other jobs. Template validation costs seconds per app, so
  * the validated N = 500 cell gets 3 repetitions and the validated node-group app stops at N = 100; N = 500 without
  * validation gets 3 as well. The target cell (launch templates, N = 100, validation off) gets 25, since its per-pair
- * ratios spread from 0.93 to 1.55 under load (11 pairs gave medians of 1.09 and 1.16 in two runs of the same code).
+ * ratios spread from 0.93 to 1.55 under load (11 pairs gave medians of 1.09 and 1.16 in two runs of the same code),
+ * and runs the aws-cdk-lib L2 app beside the two others, so that each run shows the floor of an L2 subclass.
  */
 const FULL: Plan = {
   cells: [
     ...cells('launch-template', [1, 10], false, 5),
-    ...cells('launch-template', [SYNTH_TARGET_GROUPS], false, 25),
+    targetCell(25),
     ...cells('launch-template', [500], false, 3),
     ...cells('node-group', [1, 10, 100], false, 5),
     ...cells('node-group', [500], false, 3),
@@ -65,7 +71,8 @@ const FULL: Plan = {
 /** A smoke run of a minute, to check the bench itself. */
 const QUICK: Plan = {
   cells: [
-    ...cells('launch-template', [1, 10, 100], false, 1),
+    ...cells('launch-template', [1, 10], false, 1),
+    targetCell(1),
     ...cells('node-group', [1, 10], false, 1),
     ...cells('launch-template', [1], true, 1),
   ],
@@ -115,9 +122,24 @@ function synthTargets(comparisons: Comparison[], growths: Growth[]): Target[] {
     if (c.cell.validation) {
       return [{ issue: ISSUE_11, name: `construct + synth ratio against hand-written L1, N=100, ${validation}`, goal: 'information', measured: total }, synthOnly];
     }
+    const floor = c.floor === undefined ? [] : [
+      {
+        issue: ISSUE_11,
+        name: `floor: the same resources from aws-cdk-lib's L2 classes, against hand-written L1, N=100, ${validation}`,
+        goal: 'information',
+        measured: `${fixed(c.floor.againstHand.totalMs, 2)} (CPU ${fixed(c.floor.againstHand.totalCpuMs, 2)})`,
+      },
+      {
+        issue: ISSUE_11,
+        name: `cdk-efa against that L2 app, N=100, ${validation}`,
+        goal: 'information',
+        measured: `${fixed(c.floor.efaAgainstFloor.totalMs, 2)} (CPU ${fixed(c.floor.efaAgainstFloor.totalCpuMs, 2)})`,
+      },
+    ];
     return [
       { issue: ISSUE_11, name: `construct + synth ratio against hand-written L1, N=100, ${validation}`, goal: '≤ 1.10', measured: total, met: c.ratio.totalMs <= 1.1 },
       synthOnly,
+      ...floor,
     ];
   });
   for (const g of growths.filter((x) => x.variant === 'efa')) {
@@ -227,7 +249,7 @@ function main(): void {
   log(`Building the child processes into ${path.relative(ROOT, DIRS.dist)}`);
   buildChildren();
 
-  log('Synthesis: cdk-efa against hand-written L1, interleaved');
+  log('Synthesis: cdk-efa against hand-written L1 (and, in the target cell, the aws-cdk-lib L2 app), interleaved');
   const { runs, fairness } = runMatrix(plan.cells, log);
   const comparisons = compare(plan.cells, runs);
   const growths = growth(comparisons);

@@ -9,10 +9,17 @@ import { LinearFit, fitLine, median } from './stats';
 /** The two kinds of app: p5 launch-template groups, and EKS node groups. */
 export type Family = 'launch-template' | 'node-group';
 
-/** cdk-efa, or the same resources written as L1 constructs. */
-export type Variant = 'efa' | 'hand-written';
+/**
+ * cdk-efa; the same resources written as L1 constructs; or (launch templates only) built from the aws-cdk-lib L2
+ * classes that cdk-efa's constructs extend, with the EFA parts written by hand.
+ */
+export type Variant = 'efa' | 'hand-written' | 'aws-cdk-l2';
 
+/** The variants every cell runs. */
 export const VARIANTS: readonly Variant[] = ['efa', 'hand-written'];
+
+/** The variant that a cell with `floor` runs as well: what aws-cdk-lib's L2 base classes cost without cdk-efa. */
+export const FLOOR: Variant = 'aws-cdk-l2';
 
 /** One (family, group count, validation) cell of the matrix and how often to repeat it. */
 export interface Cell {
@@ -20,6 +27,12 @@ export interface Cell {
   readonly groups: number;
   readonly validation: boolean;
   readonly repetitions: number;
+  /** Whether the cell also runs the aws-cdk-lib L2 app (`FLOOR`; launch-template family only). */
+  readonly floor?: boolean;
+}
+
+function variantsOf(cell: Cell): Variant[] {
+  return cell.floor === true ? [...VARIANTS, FLOOR] : [...VARIANTS];
 }
 
 /** One child process's measurement. */
@@ -33,9 +46,11 @@ export interface SynthRun extends SynthSample {
   readonly processMs: number;
 }
 
-/** The result of comparing the two variants' templates. */
+/** The result of comparing cdk-efa's templates with another variant's. */
 export interface FairnessCheck {
   readonly family: Family;
+  /** The variant compared with cdk-efa. */
+  readonly variant: Variant;
   readonly groups: number;
   readonly stacks: number;
   /** Resource type → count, the same in both apps. */
@@ -86,34 +101,34 @@ function firstDifference(efa: Map<string, Resources>, hand: Map<string, Resource
 }
 
 /**
- * Asserts that the hand-written app has the same resources as cdk-efa's: the same resource types and counts (the
- * bench fails otherwise), and reports whether every resource is identical.
+ * Asserts that the app of `variant` has the same resources as cdk-efa's: the same stacks, resource types and counts,
+ * and identical resources, logical IDs and properties included (the bench fails otherwise).
  */
-export function checkFairness(family: Family, groups: number, repetition: number): FairnessCheck {
-  const efaDir = outdirOf(family, 'efa', groups, false, repetition);
-  const handDir = outdirOf(family, 'hand-written', groups, false, repetition);
-  const efa = templates(efaDir);
-  const hand = templates(handDir);
+export function checkFairness(family: Family, groups: number, repetition: number, variant: Variant): FairnessCheck {
+  const efa = templates(outdirOf(family, 'efa', groups, false, repetition));
+  const other = templates(outdirOf(family, variant, groups, false, repetition));
   const resourceTypes = typeCounts(efa);
-  if (!isDeepStrictEqual([...efa.keys()], [...hand.keys()]) || !isDeepStrictEqual(resourceTypes, typeCounts(hand))) {
-    throw new Error(`the hand-written ${family} app (N=${groups}) has other stacks or resource types than cdk-efa's: ${JSON.stringify(typeCounts(hand))} against ${JSON.stringify(resourceTypes)}; fix bench/apps/hand-written.ts so the comparison is fair.`);
+  const source = `bench/apps/${variant}.ts`;
+  if (!isDeepStrictEqual([...efa.keys()], [...other.keys()]) || !isDeepStrictEqual(resourceTypes, typeCounts(other))) {
+    throw new Error(`the ${variant} ${family} app (N=${groups}) has other stacks or resource types than cdk-efa's: ${JSON.stringify(typeCounts(other))} against ${JSON.stringify(resourceTypes)}; fix ${source} so the comparison is fair.`);
   }
-  const difference = firstDifference(efa, hand);
+  const difference = firstDifference(efa, other);
   if (difference !== undefined) {
-    throw new Error(`the hand-written ${family} app (N=${groups}) differs from cdk-efa's at ${difference}; make bench/apps/hand-written.ts produce identical resources.`);
+    throw new Error(`the ${variant} ${family} app (N=${groups}) differs from cdk-efa's at ${difference}; make ${source} produce identical resources.`);
   }
-  return { family, groups, stacks: efa.size, resourceTypes, identical: true };
+  return { family, variant, groups, stacks: efa.size, resourceTypes, identical: true };
 }
 
 function removeOutdirs(cell: Cell, repetition: number): void {
-  for (const variant of VARIANTS) {
+  for (const variant of variantsOf(cell)) {
     fs.rmSync(outdirOf(cell.family, variant, cell.groups, cell.validation, repetition), { recursive: true, force: true });
   }
 }
 
 /**
- * Runs every cell, interleaved: repetition by repetition, each cell's two variants back to back, in alternating order.
- * The first unvalidated repetition of each cell is also checked for fairness.
+ * Runs every cell, interleaved: repetition by repetition, each cell's variants back to back, their order rotated by
+ * one each repetition (so that each variant runs first equally often). The first unvalidated repetition of each cell
+ * is also checked for fairness.
  */
 export function runMatrix(cells: readonly Cell[], log: (line: string) => void): { runs: SynthRun[]; fairness: FairnessCheck[] } {
   const runs: SynthRun[] = [];
@@ -121,16 +136,16 @@ export function runMatrix(cells: readonly Cell[], log: (line: string) => void): 
   const rounds = Math.max(...cells.map((c) => c.repetitions));
   for (let repetition = 0; repetition < rounds; repetition++) {
     for (const cell of cells.filter((c) => repetition < c.repetitions)) {
-      const order = repetition % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-      const pair = order.map((variant) => runOnce(cell, variant, repetition));
-      runs.push(...pair);
+      const variants = variantsOf(cell);
+      const order = variants.map((_, k) => variants[(k + repetition) % variants.length]);
+      const group = order.map((variant) => runOnce(cell, variant, repetition));
+      runs.push(...group);
       if (repetition === 0 && !cell.validation) {
-        fairness.push(checkFairness(cell.family, cell.groups, repetition));
+        fairness.push(...variants.filter((v) => v !== 'efa').map((v) => checkFairness(cell.family, cell.groups, repetition, v)));
       }
       removeOutdirs(cell, repetition);
-      const [a, b] = pair;
       log(`  r${repetition} ${cell.family} N=${cell.groups} validation=${cell.validation ? 'on' : 'off'}: `
-        + `${a.variant} ${(a.constructMs + a.synthMs).toFixed(0)} ms, ${b.variant} ${(b.constructMs + b.synthMs).toFixed(0)} ms`);
+        + group.map((r) => `${r.variant} ${(r.constructMs + r.synthMs).toFixed(0)} ms`).join(', '));
     }
   }
   return { runs, fairness };
@@ -155,6 +170,17 @@ export interface Comparison {
   readonly efa: Medians;
   readonly hand: Medians;
   readonly ratio: Ratios;
+  /** For a cell with `floor`: the aws-cdk-lib L2 app, against hand-written and against cdk-efa. */
+  readonly floor?: Floor;
+}
+
+/** The aws-cdk-lib L2 app of one cell. */
+export interface Floor {
+  readonly medians: Medians;
+  /** The L2 app divided by hand-written L1: what aws-cdk-lib's L2 classes cost. */
+  readonly againstHand: Ratios;
+  /** cdk-efa divided by the L2 app: what cdk-efa costs on top of the classes it extends. */
+  readonly efaAgainstFloor: Ratios;
 }
 
 /** cdk-efa divided by hand-written, per measure. */
@@ -192,6 +218,19 @@ function pairedRatio(efa: readonly SynthRun[], hand: readonly SynthRun[], value:
   return median(efa.map((sample, i) => value(sample) / value(hand[i])));
 }
 
+/** Medians of the per-repetition ratios of `a` to `b`, per measure. */
+function ratios(a: readonly SynthRun[], b: readonly SynthRun[]): Ratios {
+  return {
+    constructMs: pairedRatio(a, b, (r) => r.constructMs),
+    synthMs: pairedRatio(a, b, (r) => r.synthMs),
+    totalMs: pairedRatio(a, b, total),
+    synthCpuMs: pairedRatio(a, b, (r) => r.synthCpuMs),
+    totalCpuMs: pairedRatio(a, b, totalCpu),
+    maxRssMiB: pairedRatio(a, b, (r) => r.maxRssMiB),
+    rssGrowthMiB: pairedRatio(a, b, (r) => r.maxRssMiB - r.rssBeforeMiB),
+  };
+}
+
 /** Compares the variants of every cell. */
 export function compare(cells: readonly Cell[], runs: readonly SynthRun[]): Comparison[] {
   return cells.map((cell) => {
@@ -200,20 +239,11 @@ export function compare(cells: readonly Cell[], runs: readonly SynthRun[]): Comp
       .sort((a, b) => a.repetition - b.repetition);
     const efa = of('efa');
     const hand = of('hand-written');
-    return {
-      cell,
-      efa: mediansOf(efa),
-      hand: mediansOf(hand),
-      ratio: {
-        constructMs: pairedRatio(efa, hand, (r) => r.constructMs),
-        synthMs: pairedRatio(efa, hand, (r) => r.synthMs),
-        totalMs: pairedRatio(efa, hand, total),
-        synthCpuMs: pairedRatio(efa, hand, (r) => r.synthCpuMs),
-        totalCpuMs: pairedRatio(efa, hand, totalCpu),
-        maxRssMiB: pairedRatio(efa, hand, (r) => r.maxRssMiB),
-        rssGrowthMiB: pairedRatio(efa, hand, (r) => r.maxRssMiB - r.rssBeforeMiB),
-      },
-    };
+    const l2 = of(FLOOR);
+    const floor: Floor | undefined = cell.floor === true
+      ? { medians: mediansOf(l2), againstHand: ratios(l2, hand), efaAgainstFloor: ratios(efa, l2) }
+      : undefined;
+    return { cell, efa: mediansOf(efa), hand: mediansOf(hand), ratio: ratios(efa, hand), floor };
   });
 }
 

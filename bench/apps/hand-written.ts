@@ -22,7 +22,7 @@ interface SecurityGroupOptions {
 }
 
 /** `EfaSecurityGroup`'s description of a group made for launch templates. */
-const LAUNCH_TEMPLATE_GROUP: SecurityGroupOptions = { description: 'EFA: all traffic to and from members of this group' };
+export const LAUNCH_TEMPLATE_GROUP: SecurityGroupOptions = { description: 'EFA: all traffic to and from members of this group' };
 
 /** `CfnSecurityGroup` plus its self ingress and self egress rules, under `scope` (as `Resource`, `EfaSelfIngress`, …). */
 function efaSecurityGroup(scope: Construct, options: SecurityGroupOptions): SecurityGroupRefs {
@@ -33,6 +33,12 @@ function efaSecurityGroup(scope: Construct, options: SecurityGroupOptions): Secu
     tags: options.tags,
   });
   const groupId = group.attrGroupId;
+  efaSecurityRules(scope, groupId);
+  return { groupId };
+}
+
+/** The EFA self ingress and self egress rules of group `groupId`, under `scope` (`EfaSelfIngress`, `EfaSelfEgress`). */
+export function efaSecurityRules(scope: Construct, groupId: string): void {
   new ec2.CfnSecurityGroupIngress(scope, 'EfaSelfIngress', {
     groupId,
     sourceSecurityGroupId: groupId,
@@ -45,7 +51,6 @@ function efaSecurityGroup(scope: Construct, options: SecurityGroupOptions): Secu
     ipProtocol: '-1',
     description: 'EFA: all traffic to members of this security group',
   });
-  return { groupId };
 }
 
 /**
@@ -53,7 +58,7 @@ function efaSecurityGroup(scope: Construct, options: SecurityGroupOptions): Secu
  * efa-only at 0/1 and at device 0 of cards 1–31; for EKS node groups, an efa primary at 0/0 and efa-only at device 0
  * of cards 1–31.
  */
-function p5NetworkInterfaces(primary: 'interface' | 'efa', ipGroups: string[], efaOnlyGroups: string[]): ec2.CfnLaunchTemplate.NetworkInterfaceProperty[] {
+export function p5NetworkInterfaces(primary: 'interface' | 'efa', ipGroups: string[], efaOnlyGroups: string[]): ec2.CfnLaunchTemplate.NetworkInterfaceProperty[] {
   const efaOnly = (networkCardIndex: number, deviceIndex: number) => ({
     networkCardIndex, deviceIndex, interfaceType: 'efa-only', groups: efaOnlyGroups, deleteOnTermination: true,
   });

@@ -348,7 +348,7 @@ export class EfaAutoScalingGroup extends Construct implements ec2.IConnectable {
     });
     this.layout = this.launchTemplate.layout;
     this.checkSameLayout(capabilities, props);
-    this.placementGroupName = this.launchTemplate.placementGroup?.placementGroupName;
+    this.placementGroupName = EfaPlacement._nameOf(this.launchTemplate.placementGroup);
 
     const check = props.offeringCheck !== false;
     const reservationId = this.capacity.capacityReservationId;

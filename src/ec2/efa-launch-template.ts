@@ -372,7 +372,7 @@ export class EfaLaunchTemplate extends LaunchTemplate {
     resource.launchTemplateData = {
       ...data,
       networkInterfaces: this.renderNetworkInterfaces(props),
-      placement: this.placementGroup === undefined ? data.placement : { groupName: this.placementGroup.placementGroupName },
+      placement: this.placementGroup === undefined ? data.placement : { groupName: EfaPlacement._nameOf(this.placementGroup) },
       capacityReservationSpecification: this.capacityReservationId === undefined ? undefined : {
         capacityReservationTarget: { capacityReservationId: this.capacityReservationId },
       },

@@ -1,6 +1,13 @@
 import { Annotations } from 'aws-cdk-lib';
-import { IPlacementGroup, PlacementGroup, PlacementGroupStrategy } from 'aws-cdk-lib/aws-ec2';
+import { CfnPlacementGroup, IPlacementGroup, PlacementGroup, PlacementGroupStrategy } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+
+/**
+ * The `GroupName` attribute of each placement group made by `EfaPlacement.cluster()`. The group is a child of the
+ * construct that uses it, so the L1 attribute is the same token that the L2's `placementGroupName` getter returns,
+ * without the cross-environment reference that getter builds first (0.15 ms per launch template; bench/FINDINGS.md).
+ */
+const CREATED_GROUP_NAMES = new WeakMap<IPlacementGroup, string>();
 
 /**
  * Where EFA instances are placed: in a cluster placement group created for them, in an existing group, or in none.
@@ -42,6 +49,15 @@ export class EfaPlacement {
     return new EfaPlacement('none');
   }
 
+  /**
+   * The name of `group`, as the constructs that place instances in it write it; undefined without a group.
+   *
+   * @internal
+   */
+  public static _nameOf(group: IPlacementGroup | undefined): string | undefined {
+    return group === undefined ? undefined : CREATED_GROUP_NAMES.get(group) ?? group.placementGroupName;
+  }
+
   private constructor(
     /** `cluster`, `existing` or `none`. */
     public readonly mode: string,
@@ -60,7 +76,9 @@ export class EfaPlacement {
    */
   public _bind(scope: Construct): IPlacementGroup | undefined {
     if (this.mode === 'cluster') {
-      return new PlacementGroup(scope, 'PlacementGroup', { strategy: PlacementGroupStrategy.CLUSTER });
+      const created = new PlacementGroup(scope, 'PlacementGroup', { strategy: PlacementGroupStrategy.CLUSTER });
+      CREATED_GROUP_NAMES.set(created, (created.node.defaultChild as CfnPlacementGroup).attrGroupName);
+      return created;
     }
     const group = this.placementGroup;
     if (group?.strategy !== undefined && group.strategy !== PlacementGroupStrategy.CLUSTER) {

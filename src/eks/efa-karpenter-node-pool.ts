@@ -316,7 +316,7 @@ export class EfaKarpenterNodePool extends Construct {
     });
 
     const placementGroup = (props.placement ?? defaultPlacement(capacity))._bind(this);
-    this.placementGroupName = placementGroup?.placementGroupName;
+    this.placementGroupName = EfaPlacement._nameOf(placementGroup);
 
     const subnet = chooseSubnet(this, cluster.vpc, subnetRequest, {
       construct: 'EfaKarpenterNodePool',
@@ -357,7 +357,7 @@ export class EfaKarpenterNodePool extends Construct {
           { id: cluster.clusterSecurityGroup.securityGroupId },
         ],
         networkInterfaces: this.networkInterfaces.map((i) => ({ ...i })),
-        ...(placementGroup === undefined ? {} : { placementGroupSelector: { name: placementGroup.placementGroupName } }),
+        ...(placementGroup === undefined ? {} : { placementGroupSelector: { name: this.placementGroupName } }),
         ...(reservationId === undefined ? {} : { capacityReservationSelectorTerms: [{ id: reservationId }] }),
         // IMDSv2 only; 2 hops, as EfaLaunchTemplate, so that containers reach the instance metadata service.
         metadataOptions: { httpEndpoint: 'enabled', httpProtocolIPv6: 'disabled', httpPutResponseHopLimit: 2, httpTokens: 'required' },

@@ -21,6 +21,7 @@ import { mixedLayoutsProblem, mixedP4Problem } from '../core/private/fleet-rules
 import { EfaCapacity } from '../ec2/capacity';
 import { EfaLaunchTemplate } from '../ec2/efa-launch-template';
 import { offeringCheck } from '../ec2/offering-check';
+import { EfaPlacement } from '../ec2/placement';
 import { launchTemplateProblems } from '../ec2/private/launch-template-rules';
 import { acknowledgeNagRules, managedPolicyRule } from '../ec2/private/nag';
 import { chooseSubnet, subnetRequestProblems, warnIfReservationZoneUnchecked, warnOnIpBudget } from '../ec2/private/subnet-choice';
@@ -152,7 +153,7 @@ export class EfaNodeGroup extends Construct implements ec2.IConnectable {
     const pods = chosen ?? EfaLayout.assessKubernetesPodIps(this.layout, podOptions);
     warnOnPodNetworking(this, pods);
     checkSameLayout(this, capabilities, this.layout, { ...layoutOptions, primaryInterface: pods.primaryInterface });
-    this.placementGroupName = this.launchTemplate.placementGroup?.placementGroupName;
+    this.placementGroupName = EfaPlacement._nameOf(this.launchTemplate.placementGroup);
 
     const reservationId = this.launchTemplate.capacityReservationId;
     const subnet = chooseSubnet(this, cluster.vpc, subnetRequest, {

@@ -25,6 +25,32 @@ describe('EfaPlacement', () => {
     expect(EfaPlacement.none()._bind(stack)).toBeUndefined();
   });
 
+  test('a group made by cluster() is named by its GroupName attribute, without the L2 getter', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const group = EfaPlacement.cluster()._bind(new Construct(stack, 'Scope'))!;
+    const getter = jest.spyOn(ec2.PlacementGroup.prototype, 'placementGroupName', 'get');
+    try {
+      const name = EfaPlacement._nameOf(group);
+      expect(getter).not.toHaveBeenCalled();
+      expect(name).toBe((group.node.defaultChild as ec2.CfnPlacementGroup).attrGroupName);
+      // The same CloudFormation as the L2 getter's.
+      getter.mockRestore();
+      expect(stack.resolve(name)).toEqual(stack.resolve(group.placementGroupName));
+      expect(stack.resolve(name)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^ScopePlacementGroup/), 'GroupName'] });
+    } finally {
+      getter.mockRestore();
+    }
+  });
+
+  test('any other group is named by its own placementGroupName; no group has no name', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const existing = ec2.PlacementGroup.fromPlacementGroupName(stack, 'Existing', 'my-group');
+    const made = new ec2.PlacementGroup(stack, 'Made', { strategy: ec2.PlacementGroupStrategy.CLUSTER });
+    expect(EfaPlacement._nameOf(existing)).toBe('my-group');
+    expect(EfaPlacement._nameOf(made)).toBe(made.placementGroupName);
+    expect(EfaPlacement._nameOf(undefined)).toBeUndefined();
+  });
+
   test('warns when an existing group is not a cluster group', () => {
     const stack = new Stack(new App(), 'Stack');
     const spread = new ec2.PlacementGroup(stack, 'Spread', { strategy: ec2.PlacementGroupStrategy.SPREAD });
