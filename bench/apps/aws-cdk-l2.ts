@@ -1,6 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { IMPORTED, INSTANCE_TYPE, buildApp } from './common';
+import { INSTANCE_TYPE, buildApp, importVpc } from './common';
 import { LAUNCH_TEMPLATE_GROUP, efaSecurityRules, p5NetworkInterfaces } from './hand-written';
 
 // The same resources as cdk-efa's launch-template app, built from the aws-cdk-lib L2 classes that cdk-efa's
@@ -9,11 +9,6 @@ import { LAUNCH_TEMPLATE_GROUP, efaSecurityRules, p5NetworkInterfaces } from './
 
 /** N × (`ec2.SecurityGroup` `Sg<i>` + `ec2.LaunchTemplate` `Lt<i>` with 32 EFA and its `ec2.PlacementGroup`). */
 export function launchTemplateApp(outdir: string, groups: number): App {
-  const importVpc = (stack: Stack) => ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: IMPORTED.vpcId,
-    availabilityZones: [IMPORTED.availabilityZone],
-    privateSubnetIds: [IMPORTED.subnetId],
-  });
   return buildApp(outdir, groups, importVpc, (stack, vpc, i) => {
     const securityGroup = new ec2.SecurityGroup(stack, `Sg${i}`, { vpc, description: LAUNCH_TEMPLATE_GROUP.description });
     const groupId = securityGroup.securityGroupId;

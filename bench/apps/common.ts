@@ -1,4 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 
 /** The instance type every benchmarked group uses. */
 export const INSTANCE_TYPE = 'p5.48xlarge';
@@ -12,6 +13,15 @@ export const IMPORTED = {
   clusterName: 'training',
   clusterSecurityGroupId: 'sg-0123456789abcdef0',
 } as const;
+
+/** The imported VPC of the apps that take an `ec2.IVpc` (`Vpc` in each stack). */
+export function importVpc(stack: Stack): ec2.IVpc {
+  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: IMPORTED.vpcId,
+    availabilityZones: [IMPORTED.availabilityZone],
+    privateSubnetIds: [IMPORTED.subnetId],
+  });
+}
 
 /**
  * Groups per stack. A p5 launch-template group is 5 resources and a node group 4 (plus the cluster's EFA security

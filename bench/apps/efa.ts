@@ -1,16 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
-import { IMPORTED, INSTANCE_TYPE, buildApp } from './common';
+import { IMPORTED, INSTANCE_TYPE, buildApp, importVpc } from './common';
 import { EfaCluster, EfaKubernetesPlugin, EfaLaunchTemplate, EfaNodeGroup, EfaSecurityGroup } from '../../src';
-
-function importVpc(stack: Stack): ec2.IVpc {
-  return ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
-    vpcId: IMPORTED.vpcId,
-    availabilityZones: [IMPORTED.availabilityZone],
-    privateSubnetIds: [IMPORTED.subnetId],
-  });
-}
 
 /** N × (`EfaSecurityGroup` `Sg<i>` + `EfaLaunchTemplate` `Lt<i>` with 32 EFA and its cluster placement group). */
 export function launchTemplateApp(outdir: string, groups: number): App {
