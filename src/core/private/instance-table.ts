@@ -16,8 +16,6 @@ export const TABLE_FILE = path.join(__dirname, 'instance-types.generated.json');
  * 300 would cost the CLI's `layout` command several milliseconds), while the commands that read every row check all.
  */
 export class InstanceTable {
-  private readonly checked = new Set<string>();
-
   /** @param rows the rows by instance type, not yet checked */
   public constructor(private readonly rows: ReadonlyMap<string, unknown>, private readonly file: string) {}
 
@@ -38,13 +36,12 @@ export class InstanceTable {
    */
   public get(instanceType: string): InstanceTypeCapabilities | undefined {
     const row = this.rows.get(instanceType);
-    if (row !== undefined && !this.checked.has(instanceType)) {
+    if (row !== undefined && !isCheckedTableRow(row)) {
       const problems = capabilitiesProblems(row).map((problem) => problem.message);
       if (problems.length > 0) {
         throw tableError(this.file, `holds an invalid row: ${problems.slice(0, 5).join(' ')}${problems.length > 5 ? ` (and ${problems.length - 5} more problems)` : ''}`);
       }
       CHECKED_ROWS.add(row as object);
-      this.checked.add(instanceType);
     }
     return row as InstanceTypeCapabilities | undefined;
   }
